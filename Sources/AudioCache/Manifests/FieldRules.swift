@@ -1,0 +1,76 @@
+/// The rules every phrase field must follow, shared by all manifest formats.
+///
+/// Voice ids, languages and models end up near file names and URLs, so they are held to a small
+/// safe set of characters: nothing that could form a path (`/`, `..` segments), a query, a header
+/// or a line break ever passes.
+public enum FieldRules {
+    /// Voice ids: 1–64 of `A–Z a–z 0–9 . _ + -`, starting with a letter or digit.
+    public static func isValidVoiceID(_ value: String) -> Bool {
+        isSafe(value, maxLength: 64, extra: [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-")])
+    }
+
+    /// Languages: 1–35 of `A–Z a–z 0–9 - _`, starting with a letter or digit (BCP 47 tags fit).
+    public static func isValidLanguage(_ value: String) -> Bool {
+        isSafe(value, maxLength: 35, extra: [UInt8(ascii: "-"), UInt8(ascii: "_")])
+    }
+
+    /// Models: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit.
+    public static func isValidModelID(_ value: String) -> Bool {
+        isSafe(value, maxLength: 64, extra: [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-")])
+    }
+
+    /// Phrase ids: 1–256 Unicode scalars, none of them a control character.
+    public static func isValidPhraseID(_ value: String) -> Bool {
+        var count = 0
+        for scalar in value.unicodeScalars {
+            count += 1
+            if count > 256 || scalar.properties.generalCategory == .control { return false }
+        }
+        return count > 0
+    }
+
+    /// The first problem with a text, or `nil` when it is acceptable.
+    ///
+    /// A text must hold at least one character that is not whitespace (by Python's `str.isspace`),
+    /// at most `maxCharacters` Unicode scalars, and no control character other than tab, line feed
+    /// and carriage return.
+    /// - Parameters:
+    ///   - text: The text as written.
+    ///   - maxCharacters: The limit in Unicode scalars.
+    /// - Returns: What is wrong, or `nil`.
+    public static func problem(withText text: String, maxCharacters: Int) -> String? {
+        var count = 0
+        var sawContent = false
+        for scalar in text.unicodeScalars {
+            count += 1
+            let value = scalar.value
+            if value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D || value == 0x7F {
+                return "text contains the control character U+\(hex4(value)); remove it"
+            }
+            if !sawContent && !PythonText.isSpace(scalar) { sawContent = true }
+        }
+        if count == 0 { return "text is empty" }
+        if !sawContent { return "text holds only whitespace" }
+        if count > maxCharacters {
+            return "text is \(count) characters long; the limit is \(maxCharacters) (see --max-text-length)"
+        }
+        return nil
+    }
+
+    private static func isSafe(_ value: String, maxLength: Int, extra: [UInt8]) -> Bool {
+        var count = 0
+        for byte in value.utf8 {
+            count += 1
+            guard count <= maxLength else { return false }
+            let alnum = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            if count == 1 && !alnum { return false }
+            if !alnum && !extra.contains(byte) { return false }
+        }
+        return count > 0
+    }
+
+    static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,114 @@
+/// Collects the phrases one manifest file yields: applies the outer defaults, validates every
+/// field and keeps either the phrase or a problem naming its line.
+///
+/// Readers call ``add(_:)`` for every phrase they find and ``report(_:)`` for problems that do
+/// not stop the file; problems that make the rest of the file unreadable (malformed syntax) are
+/// thrown instead.
+public struct ManifestSink: Sendable {
+    /// The path of the file, as reported in locations.
+    public let path: String
+    /// Defaults from outside the file (folder layout over command line).
+    public let outerDefaults: PhraseDefaults
+    /// Bounds on the input.
+    public let limits: ManifestLimits
+    /// The valid phrases, in file order.
+    public private(set) var phrases: [Phrase] = []
+    /// The problems found so far, in file order.
+    public private(set) var problems: [AudioCacheError] = []
+
+    // The last voice and language that passed validation: manifests repeat them on every line.
+    private var lastValidVoice: String?
+    private var lastValidLanguage: String?
+
+    /// Creates a sink for one file.
+    /// - Parameters:
+    ///   - path: The path of the file.
+    ///   - outerDefaults: Defaults from the folder layout and the command line, already merged.
+    ///   - limits: Bounds on the input.
+    public init(path: String, outerDefaults: PhraseDefaults = PhraseDefaults(), limits: ManifestLimits = ManifestLimits()) {
+        self.path = path
+        self.outerDefaults = outerDefaults
+        self.limits = limits
+    }
+
+    /// Whether the file has produced so many problems that reading on is pointless.
+    public var isSaturated: Bool { problems.count >= limits.maxProblemsPerFile }
+
+    /// Records a problem that does not stop the file.
+    /// - Parameter problem: The problem, with its location.
+    public mutating func report(_ problem: AudioCacheError) {
+        if !isSaturated { problems.append(problem) }
+    }
+
+    /// Applies the outer defaults to a line, validates it, and keeps the phrase or the problem.
+    /// - Parameter raw: What the line says, merged with its file's own defaults.
+    public mutating func add(_ raw: RawPhrase) {
+        let location = raw.location
+        guard let text = raw.text else {
+            return report(.badData(at: location, "phrase has no text"))
+        }
+        if let problem = FieldRules.problem(withText: text, maxCharacters: limits.maxTextCharacters) {
+            return report(.badData(at: location, problem))
+        }
+        guard let voiceID = raw.voiceID ?? outerDefaults.voiceID else {
+            return report(
+                .badData(at: location, "phrase has no voice_id; set it on the line, in the file, by folder or with --voice")
+            )
+        }
+        if voiceID != lastValidVoice {
+            guard FieldRules.isValidVoiceID(voiceID) else {
+                return report(.badData(at: location, "voice_id \(quoted(voiceID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"))
+            }
+            lastValidVoice = voiceID
+        }
+        guard let language = raw.language ?? outerDefaults.language else {
+            return report(
+                .badData(at: location, "phrase has no language; set it on the line, in the file, by folder or with --language")
+            )
+        }
+        if language != lastValidLanguage {
+            guard FieldRules.isValidLanguage(language) else {
+                return report(.badData(at: location, "language \(quoted(language)) is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"))
+            }
+            lastValidLanguage = language
+        }
+        let modelID = raw.modelID ?? outerDefaults.modelID
+        if let modelID, !FieldRules.isValidModelID(modelID) {
+            return report(.badData(at: location, "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"))
+        }
+        if let id = raw.id, !FieldRules.isValidPhraseID(id) {
+            return report(.badData(at: location, "id \(quoted(id)) is not allowed; use 1-256 characters and no control characters"))
+        }
+        phrases.append(
+            Phrase(text: text, voiceID: voiceID, language: language, modelID: modelID, id: raw.id, tags: raw.tags, location: location)
+        )
+    }
+}
+
+/// A value quoted for an error message, with control characters and anything past 60 characters
+/// escaped or cut so that a message always stays on one line.
+func quoted(_ value: String) -> String {
+    var result = "\""
+    var count = 0
+    for scalar in value.unicodeScalars {
+        count += 1
+        if count > 60 {
+            result += "…"
+            break
+        }
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        default:
+            if scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                result += "\\u{\(FieldRules.hex4(scalar.value))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return result + "\""
+}
