@@ -22,6 +22,8 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
     public var location: SourceLocation?
     /// What is wrong, in one sentence without a trailing period.
     public var message: String
+    /// The individual problems, when this error gathers several (every bad phrase of a file).
+    public var problems: [AudioCacheError]
 
     /// Creates an error.
     /// - Parameters:
@@ -32,12 +34,25 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
         self.kind = kind
         self.location = location
         self.message = message
+        self.problems = []
     }
 
     /// The error as `path:line[:column]: message`, or only the message when there is no location.
     public var description: String {
+        if !problems.isEmpty { return problems.map(\.description).joined(separator: "\n") }
         guard let location else { return message }
         return "\(location): \(message)"
+    }
+
+    /// Several problems reported together, each on its own line.
+    /// - Parameter problems: The problems, in the order to report them; must not be empty.
+    /// - Returns: An error of the first problem's kind whose description lists every problem.
+    public static func gathering(_ problems: [AudioCacheError]) -> Self {
+        guard let first = problems.first else { return Self(.badData, "no problems") }
+        if problems.count == 1 { return first }
+        var error = Self(first.kind, at: first.location, "\(problems.count) problems")
+        error.problems = problems
+        return error
     }
 
     /// A data error at a location in a manifest.

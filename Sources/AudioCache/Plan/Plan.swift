@@ -1,0 +1,201 @@
+/// What a warm run would do for a set of manifests: every unique rendering, grouped and counted,
+/// with the collisions and conflicts a content team should look at.
+///
+/// A plan over the same inputs and the same cache is the same value, in the same order: files in
+/// byte order of their paths, renderings in order of first occurrence, groups by voice then
+/// language.
+public struct Plan: Sendable {
+    /// The key scheme the renderings are keyed by.
+    public var keyScheme: KeyScheme
+    /// The manifest files read, in the order they were read.
+    public var files: [String]
+    /// One entry per unique cache key, in order of first occurrence.
+    public var renderings: [Rendering]
+    /// Counts per voice and language, sorted by voice then language.
+    public var groups: [PlanGroup]
+    /// Counts over all groups.
+    public var totals: PlanCounts
+    /// Keys that several phrases share although their original text (or model) differs.
+    public var collisions: [Collision]
+    /// Phrase ids used for different texts within one voice and language.
+    public var idConflicts: [IDConflict]
+    /// Problems skipped over (with `skipInvalid`), in file order.
+    public var problems: [AudioCacheError]
+
+    /// The renderings that a warm run would have to fetch: missing or stale ones.
+    public var renderingsToFetch: [Rendering] { renderings.filter { $0.status != .cached } }
+}
+
+/// One unique cache key: what would be sent to a provider and stored in the cache.
+public struct Rendering: Sendable, Hashable {
+    /// The cache key.
+    public var key: CacheKey
+    /// The original text of the first phrase with this key: what a provider is sent.
+    public var text: String
+    /// The voice.
+    public var voiceID: String
+    /// The language.
+    public var language: String
+    /// The model of the first phrase with this key, if it named one.
+    public var modelID: String?
+    /// The length of ``text`` in Unicode scalars: what a provider bills.
+    public var characters: Int
+    /// How many phrases share this key.
+    public var occurrences: Int
+    /// Where the first phrase with this key was read.
+    public var firstSource: PhraseSource
+    /// Whether the cache already holds this rendering.
+    public var status: RenderingStatus
+}
+
+/// Whether a rendering is in the cache.
+public enum RenderingStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The cache holds this rendering as the manifests ask for it.
+    case cached
+    /// The cache does not hold this key.
+    case missing
+    /// The cache holds this key, rendered differently than the manifests now ask (another model).
+    case stale
+}
+
+/// Where a phrase was read: file, line, and the manifest's own id for it.
+public struct PhraseSource: Sendable, Hashable, Codable {
+    /// The manifest file.
+    public var file: String
+    /// The line where the phrase starts, counted from 1.
+    public var line: Int
+    /// The column, when the format has one worth reporting.
+    public var column: Int?
+    /// The phrase's id in the manifest.
+    public var id: String?
+
+    /// Creates a source.
+    /// - Parameters:
+    ///   - file: The manifest file.
+    ///   - line: The line, from 1.
+    ///   - column: The column, from 1.
+    ///   - id: The phrase id.
+    public init(file: String, line: Int, column: Int? = nil, id: String? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.id = id
+    }
+}
+
+/// The counts a plan reports, per voice and language or in total.
+public struct PlanCounts: Sendable, Hashable, Codable {
+    /// Valid phrases read.
+    public var phrases = 0
+    /// Unique cache keys.
+    public var renderings = 0
+    /// Phrases that repeat a key already seen: `phrases - renderings`.
+    public var duplicates: Int { phrases - renderings }
+    /// Keys whose phrases differ in original text or model.
+    public var collisions = 0
+    /// Characters of all unique renderings.
+    public var characters = 0
+    /// Renderings the cache holds.
+    public var cached = 0
+    /// Renderings the cache lacks.
+    public var missing = 0
+    /// Renderings the cache holds in another form.
+    public var stale = 0
+    /// Characters of the missing and stale renderings: what a warm run would bill.
+    public var charactersToFetch = 0
+
+    /// Empty counts.
+    public init() {}
+
+    mutating func add(_ other: PlanCounts) {
+        phrases += other.phrases
+        renderings += other.renderings
+        collisions += other.collisions
+        characters += other.characters
+        cached += other.cached
+        missing += other.missing
+        stale += other.stale
+        charactersToFetch += other.charactersToFetch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case phrases, renderings, duplicates, collisions, characters, cached, missing, stale
+        case charactersToFetch = "characters_to_fetch"
+    }
+
+    /// Encodes the counts, including the derived `duplicates`.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: What the encoder throws.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(phrases, forKey: .phrases)
+        try container.encode(renderings, forKey: .renderings)
+        try container.encode(duplicates, forKey: .duplicates)
+        try container.encode(collisions, forKey: .collisions)
+        try container.encode(characters, forKey: .characters)
+        try container.encode(cached, forKey: .cached)
+        try container.encode(missing, forKey: .missing)
+        try container.encode(stale, forKey: .stale)
+        try container.encode(charactersToFetch, forKey: .charactersToFetch)
+    }
+
+    /// Decodes counts written by ``encode(to:)``.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when a count is missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        phrases = try container.decode(Int.self, forKey: .phrases)
+        renderings = try container.decode(Int.self, forKey: .renderings)
+        collisions = try container.decode(Int.self, forKey: .collisions)
+        characters = try container.decode(Int.self, forKey: .characters)
+        cached = try container.decode(Int.self, forKey: .cached)
+        missing = try container.decode(Int.self, forKey: .missing)
+        stale = try container.decode(Int.self, forKey: .stale)
+        charactersToFetch = try container.decode(Int.self, forKey: .charactersToFetch)
+    }
+}
+
+/// The counts for one voice and language.
+public struct PlanGroup: Sendable, Hashable {
+    /// The voice.
+    public var voiceID: String
+    /// The language.
+    public var language: String
+    /// The counts.
+    public var counts: PlanCounts
+}
+
+/// One variant of a key: an original text (and model) and every place it was written.
+public struct PhraseVariant: Sendable, Hashable {
+    /// The original text.
+    public var text: String
+    /// The model, if named.
+    public var modelID: String?
+    /// Where this variant appears, in file order.
+    public var sources: [PhraseSource]
+}
+
+/// Phrases that share a key but differ in original text or model. Only the first variant is
+/// rendered; casing can change pronunciation, so these deserve a look.
+public struct Collision: Sendable, Hashable {
+    /// The shared key.
+    public var key: CacheKey
+    /// The voice.
+    public var voiceID: String
+    /// The language.
+    public var language: String
+    /// The variants, the rendered one first.
+    public var variants: [PhraseVariant]
+}
+
+/// One phrase id used for different texts within the same voice and language.
+public struct IDConflict: Sendable, Hashable {
+    /// The id.
+    public var id: String
+    /// The voice.
+    public var voiceID: String
+    /// The language.
+    public var language: String
+    /// The texts using the id, first seen first.
+    public var variants: [PhraseVariant]
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Options for making a plan.
+public struct PlanOptions: Sendable {
+    /// Defaults from the command line: the last resort for voice, language and model.
+    public var defaults: PhraseDefaults
+    /// Bounds on manifest input.
+    public var limits: ManifestLimits
+    /// When `true`, bad phrases and files are reported and left out; when `false` (the default),
+    /// the first bad file stops the plan.
+    public var skipInvalid: Bool
+    /// The key scheme.
+    public var keyScheme: KeyScheme
+    /// How many files are read at once. Defaults to the number of active processors.
+    public var concurrency: Int
+
+    /// Creates options.
+    /// - Parameters:
+    ///   - defaults: Command-line defaults.
+    ///   - limits: Input bounds.
+    ///   - skipInvalid: Whether to skip bad input instead of stopping.
+    ///   - keyScheme: The key scheme.
+    ///   - concurrency: Files read at once; at least 1.
+    public init(
+        defaults: PhraseDefaults = PhraseDefaults(),
+        limits: ManifestLimits = ManifestLimits(),
+        skipInvalid: Bool = false,
+        keyScheme: KeyScheme = .md5TextVoiceLanguageV1,
+        concurrency: Int = activeProcessorCount()
+    ) {
+        self.defaults = defaults
+        self.limits = limits
+        self.skipInvalid = skipInvalid
+        self.keyScheme = keyScheme
+        self.concurrency = max(1, concurrency)
+    }
+}
+
+/// Reads manifests and makes a ``Plan``.
+///
+/// Files are read, validated and keyed in parallel (up to ``PlanOptions/concurrency`` at once)
+/// and merged strictly in order, so the plan does not depend on timing. Reading writes nothing.
+public struct Planner: Sendable {
+    /// The options.
+    public var options: PlanOptions
+
+    /// Creates a planner.
+    /// - Parameter options: The options.
+    public init(options: PlanOptions = PlanOptions()) {
+        self.options = options
+    }
+
+    /// Makes the plan for the manifests at `paths`.
+    /// - Parameters:
+    ///   - paths: Manifest files and folders, as the user gave them.
+    ///   - inventory: What the cache holds.
+    /// - Returns: The plan.
+    /// - Throws: ``AudioCacheError`` for a missing input, or, unless ``PlanOptions/skipInvalid``
+    ///   is set, the problems of the first bad file; `CancellationError` when cancelled.
+    public func plan(paths: [String], inventory: some CacheInventory = EmptyCacheInventory()) async throws -> Plan {
+        let found = try ManifestDiscovery.find(in: paths)
+        if !found.problems.isEmpty && !options.skipInvalid {
+            throw AudioCacheError.gathering(found.problems)
+        }
+        var builder = PlanBuilder()
+        builder.skip(found.problems)
+        let files = found.files
+        let options = self.options
+        try await withThrowingTaskGroup(of: (Int, FileOutcome).self) { group in
+            var next = 0
+            var merged = 0
+            var finished: [Int: FileOutcome] = [:]
+            func startMore() {
+                while next < files.count && next - merged < options.concurrency {
+                    let index = next
+                    group.addTask { (index, Self.read(files[index], options: options)) }
+                    next += 1
+                }
+            }
+            startMore()
+            while let (index, outcome) = try await group.next() {
+                finished[index] = outcome
+                while let outcome = finished.removeValue(forKey: merged) {
+                    try Task.checkCancellation()
+                    if !outcome.problems.isEmpty && !options.skipInvalid {
+                        group.cancelAll()
+                        throw AudioCacheError.gathering(outcome.problems)
+                    }
+                    builder.skip(outcome.problems)
+                    builder.add(file: outcome.path, phrases: outcome.phrases)
+                    merged += 1
+                }
+                startMore()
+            }
+        }
+        return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
+    }
+
+    /// Reads, validates and keys one file. Never throws: problems are data.
+    static func read(_ file: ManifestFile, options: PlanOptions) -> FileOutcome {
+        var sink = ManifestSink(
+            path: file.path,
+            outerDefaults: options.defaults.overridden(by: file.folderDefaults),
+            limits: options.limits
+        )
+        var problems: [AudioCacheError] = []
+        do {
+            try MappedFile.withContents(of: file.path, displayPath: file.path) { bytes throws(AudioCacheError) in
+                try file.format.read(bytes, into: &sink)
+            }
+        } catch {
+            problems.append(error)
+        }
+        problems = sink.problems + problems
+        var hasher = KeyHasher(scheme: options.keyScheme)
+        let keyed = sink.phrases.map { phrase in
+            KeyedPhrase(key: hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language), phrase: phrase)
+        }
+        return FileOutcome(path: file.path, phrases: keyed, problems: problems)
+    }
+}
+
+/// What reading one file produced.
+struct FileOutcome: Sendable {
+    var path: String
+    var phrases: [KeyedPhrase]
+    var problems: [AudioCacheError]
+}
+
+/// The number of processors available to this process (respecting CPU quotas where the
+/// platform reports them).
+public func activeProcessorCount() -> Int {
+    max(1, ProcessInfo.processInfo.activeProcessorCount)
+}

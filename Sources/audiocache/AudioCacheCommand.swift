@@ -1,0 +1,57 @@
+import ArgumentParser
+import AudioCache
+import Foundation
+
+/// The `audiocache` command: pre-warms text-to-speech audio caches from phrase manifests.
+@main
+struct AudioCacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audiocache",
+        abstract: "Pre-warm text-to-speech audio caches from phrase manifests.",
+        discussion: """
+            Exit codes: 0 success; 1 the cache is incomplete (plan --check); 64 bad usage; \
+            65 bad manifest data; 66 missing input; 74 input/output error.
+            """,
+        version: "0.1.0",
+        subcommands: [Plan.self, Key.self]
+    )
+}
+
+/// The documented exit codes (sysexits where one fits).
+enum ExitStatus {
+    /// `plan --check` found renderings to fetch.
+    static let incomplete = ExitCode(1)
+    /// `EX_USAGE`.
+    static let usage = ExitCode(64)
+    /// `EX_DATAERR`.
+    static let badData = ExitCode(65)
+    /// `EX_NOINPUT`.
+    static let missingInput = ExitCode(66)
+    /// `EX_IOERR`.
+    static let io = ExitCode(74)
+
+    static func code(for error: AudioCacheError) -> ExitCode {
+        switch error.kind {
+        case .badData: badData
+        case .missingInput: missingInput
+        case .usage: usage
+        case .io: io
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Runs `body`, turning an ``AudioCacheError`` into its message on standard error and its exit
+/// code.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as AudioCacheError {
+        printError(error.description)
+        throw ExitStatus.code(for: error)
+    }
+}

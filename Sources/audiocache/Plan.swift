@@ -1,0 +1,115 @@
+import ArgumentParser
+import AudioCache
+import Foundation
+
+/// Options shared by commands that read manifests.
+struct ManifestOptions: ParsableArguments {
+    @Argument(help: "Manifest files and folders (folders are walked recursively).")
+    var inputs: [String] = ["manifests"]
+
+    @Option(help: "Default voice for phrases that set none (line, file and folder layout come first).")
+    var voice: String?
+
+    @Option(help: "Default language for phrases that set none.")
+    var language: String?
+
+    @Option(help: "Default model for phrases that set none.")
+    var model: String?
+
+    @Option(help: "The longest text allowed, in characters (Unicode scalars).")
+    var maxTextLength: Int = ManifestLimits().maxTextCharacters
+
+    @Flag(help: "Report every bad phrase and file, and go on with the good ones.")
+    var skipInvalid = false
+
+    @Option(help: "Manifest files read at once (default: the number of processors).")
+    var concurrency: Int?
+
+    func validate() throws {
+        if let voice, !FieldRules.isValidVoiceID(voice) {
+            throw ValidationError("--voice \"\(voice)\" is not a valid voice id (1-64 of A-Z a-z 0-9 . _ + -)")
+        }
+        if let language, !FieldRules.isValidLanguage(language) {
+            throw ValidationError("--language \"\(language)\" is not a valid language (1-35 of A-Z a-z 0-9 - _)")
+        }
+        if let model, !FieldRules.isValidModelID(model) {
+            throw ValidationError("--model \"\(model)\" is not a valid model id (1-64 of A-Z a-z 0-9 . _ -)")
+        }
+        guard maxTextLength >= 1 else { throw ValidationError("--max-text-length must be at least 1") }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    var planOptions: PlanOptions {
+        PlanOptions(
+            defaults: PhraseDefaults(voiceID: voice, language: language, modelID: model),
+            limits: ManifestLimits(maxTextCharacters: maxTextLength),
+            skipInvalid: skipInvalid,
+            concurrency: concurrency ?? activeProcessorCount()
+        )
+    }
+}
+
+/// Options for commands that use a cache folder.
+struct CacheOptions: ParsableArguments {
+    @Option(help: "The cache folder (default: $AUDIO_CACHE_DIR, else cache).")
+    var cache: String?
+
+    var cacheFolder: String {
+        cache ?? ProcessInfo.processInfo.environment["AUDIO_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "cache"
+    }
+
+    /// Checks that the cache folder is a folder if it exists.
+    func validateFolder() throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: cacheFolder, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ValidationError("--cache \(cacheFolder) is a file, but the cache must be a folder")
+        }
+    }
+}
+
+extension AudioCacheCommand {
+    /// `audiocache plan`: what a warm run would do.
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read manifests and show what a warm run would fetch.",
+            discussion: """
+                Prints phrases, unique renderings, duplicates, collisions and characters per voice and \
+                language, and how many renderings the cache already holds. Writes nothing.
+                """
+        )
+
+        @OptionGroup var manifests: ManifestOptions
+        @OptionGroup var cacheOptions: CacheOptions
+
+        @Flag(help: "Print the plan as one JSON document (docs/plan-format.md).")
+        var json = false
+
+        @Flag(help: "With --json, also list every rendering.")
+        var list = false
+
+        @Flag(help: "Exit 1 when anything would have to be fetched (a CI gate).")
+        var check = false
+
+        func validate() throws {
+            try cacheOptions.validateFolder()
+            if list && !json { throw ValidationError("--list needs --json") }
+        }
+
+        func run() async throws {
+            let cache = cacheOptions.cacheFolder
+            let plan = try await reportingErrors {
+                try await Planner(options: manifests.planOptions).plan(paths: manifests.inputs)
+            }
+            for problem in plan.problems { printError(problem.description) }
+            if json {
+                let data = try PlanDocument(plan: plan, cache: cache, listRenderings: list).jsonData()
+                FileHandle.standardOutput.write(data)
+            } else {
+                print(plan.summaryText(cache: cache), terminator: "")
+            }
+            if check && plan.totals.missing + plan.totals.stale > 0 {
+                throw ExitStatus.incomplete
+            }
+        }
+    }
+}
