@@ -27,17 +27,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "AudioCacheTestSupport",
+            dependencies: ["AudioCache"]
+        ),
         .testTarget(
             name: "AudioCacheTests",
             dependencies: [
                 "AudioCache",
+                "AudioCacheTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["AudioCache"]
+            dependencies: ["audiocache", "AudioCacheTestSupport"],
+            exclude: ["Golden"]
         ),
     ]
 )

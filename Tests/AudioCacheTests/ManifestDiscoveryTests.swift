@@ -1,4 +1,5 @@
 import Foundation
+import AudioCacheTestSupport
 import Testing
 
 @testable import AudioCache
