@@ -14,8 +14,3 @@ enum JSONLinesManifestReader {
         throw .badData(at: SourceLocation(file: sink.path), "JSON Lines is not supported yet")
     }
 }
-enum XMLManifestReader {
-    static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
-        throw .badData(at: SourceLocation(file: sink.path), "XML is not supported yet")
-    }
-}
