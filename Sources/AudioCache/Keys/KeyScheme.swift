@@ -1,0 +1,19 @@
+/// A named, versioned way to derive a cache key from a phrase.
+public enum KeyScheme: String, Sendable, Hashable, CaseIterable, Codable {
+    /// `md5(normalized + "|" + voice_id + "|" + language)`, normalized as Python's
+    /// `" ".join(text.lower().split())`: the key of the existing runtime.
+    case md5TextVoiceLanguageV1 = "md5-text-voice-language-v1"
+
+    /// The key of a phrase under this scheme.
+    ///
+    /// Convenient for one phrase; use a `KeyHasher` to key many, reusing its buffer.
+    /// - Parameters:
+    ///   - text: The text as written.
+    ///   - voiceID: The voice id, used as is.
+    ///   - language: The language, used as is.
+    /// - Returns: The key.
+    public func key(text: String, voiceID: String, language: String) -> CacheKey {
+        var hasher = KeyHasher(scheme: self)
+        return hasher.key(text: text, voiceID: voiceID, language: language)
+    }
+}
