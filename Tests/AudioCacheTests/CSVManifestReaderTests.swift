@@ -121,6 +121,26 @@ import Testing
         #expect(outcome.phrases == [Self.p("B\nC", id: "2", line: 3), Self.p("D", line: 5)])
     }
 
+    @Test func repeatedValuesStayRightPastTheCache() {
+        let voices = (1...12).map { "voice\($0)" }
+        let rows = (0..<36).map { "t\($0),\(voices[$0 % 12]),l\($0 % 5),m\($0 % 10)" }
+        let outcome = ReaderTestSupport.run(.csv, "text,voice_id,language,model_id\n" + rows.joined(separator: "\n"))
+        #expect(outcome.messages == [])
+        #expect(outcome.phrases == (0..<36).map {
+            Self.p("t\($0)", voice: voices[$0 % 12], language: "l\($0 % 5)", model: "m\($0 % 10)", line: $0 + 2)
+        })
+    }
+
+    @Test func aBadRepeatedValueIsNotCached() {
+        let input = ReaderTestSupport.bytes("text,voice_id\na,v%\nb,v%\nc,v\n", replacingPercentWith: [0xFF])
+        let outcome = ReaderTestSupport.run(.csv, input)
+        #expect(outcome.problems == [
+            "m.csv:2:4: invalid UTF-8 at byte offset 17; save the file as UTF-8",
+            "m.csv:3:4: invalid UTF-8 at byte offset 22; save the file as UTF-8",
+        ])
+        #expect(outcome.phrases == [Self.p("c", voice: "v", line: 4)])
+    }
+
     @Test func stopsWhenSaturated() {
         let input = "text,id\n" + String(repeating: "A\n", count: 50)
         let outcome = ReaderTestSupport.run(.csv, input, limits: ManifestLimits(maxProblemsPerFile: 3))

@@ -91,6 +91,14 @@ import Testing
         #expect(outcome.problems.map { $0.prefix(10) } == ["m.jsonl:1:", "m.jsonl:2:", "m.jsonl:3:", "m.jsonl:5:"])
     }
 
+    @Test func repeatedValuesStayRightPastTheCache() {
+        let voices = (1...12).map { "voice\($0)" }
+        let lines = (0..<36).map { #"{"text": "t\#($0)", "voice_id": "\#(voices[$0 % 12])", "language": "l\#($0 % 5)"}"# }
+        let outcome = ReaderTestSupport.run(.jsonLines, lines.joined(separator: "\n"))
+        #expect(outcome.messages == [])
+        #expect(outcome.phrases == (0..<36).map { Self.p("t\($0)", voice: voices[$0 % 12], language: "l\($0 % 5)", line: $0 + 1) })
+    }
+
     @Test func stopsWhenSaturated() {
         let input = String(repeating: "1\n", count: 50)
         let outcome = ReaderTestSupport.run(.jsonLines, input, limits: ManifestLimits(maxProblemsPerFile: 3))

@@ -27,6 +27,13 @@ enum CSVManifestReader {
         var tags: [(index: Int, name: String)] = []
     }
 
+    /// Recent values of the columns that repeat from record to record.
+    private struct RepeatedValues {
+        var voices = RepeatedStrings()
+        var languages = RepeatedStrings()
+        var models = RepeatedStrings()
+    }
+
     /// Reads a CSV file's phrases into a sink.
     /// - Parameters:
     ///   - bytes: The whole file.
@@ -47,8 +54,9 @@ enum CSVManifestReader {
             )
         }
         let header = try makeHeader(scanner)
+        var repeated = RepeatedValues()
         while !sink.isSaturated, try scanner.nextRecord() {
-            if let phrase = phrase(in: scanner, header: header, into: &sink) { sink.add(phrase) }
+            if let phrase = phrase(in: scanner, header: header, repeated: &repeated, into: &sink) { sink.add(phrase) }
         }
     }
 
@@ -101,6 +109,7 @@ enum CSVManifestReader {
     private static func phrase(
         in scanner: CSVRecordScanner,
         header: Header,
+        repeated: inout RepeatedValues,
         into sink: inout ManifestSink
     ) -> RawPhrase? {
         let fields = scanner.fields
@@ -119,8 +128,20 @@ enum CSVManifestReader {
             }
             return value
         }
+        func repeatedValue(_ index: Int?, _ cache: inout RepeatedStrings) -> String? {
+            guard let index, !fields[index].isEmpty else { return nil }
+            guard let value = scanner.string(fields[index], repeated: &cache) else {
+                isValid = false
+                return nil
+            }
+            return value
+        }
         let text = value(header.text) ?? ""
-        let defaults = PhraseDefaults(voiceID: value(header.voiceID), language: value(header.language), modelID: value(header.modelID))
+        let defaults = PhraseDefaults(
+            voiceID: repeatedValue(header.voiceID, &repeated.voices),
+            language: repeatedValue(header.language, &repeated.languages),
+            modelID: repeatedValue(header.modelID, &repeated.models)
+        )
         let id = value(header.id)
         var tags: [String: String] = [:]
         if !header.tags.isEmpty {

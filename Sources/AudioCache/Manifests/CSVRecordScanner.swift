@@ -86,9 +86,19 @@ struct CSVRecordScanner {
     /// The text of a field, or `nil` when its bytes are not UTF-8.
     func string(_ field: Field) -> String? {
         if let range = field.unescaped {
-            return scratch.withUnsafeBufferPointer { String(validating: $0[range], as: UTF8.self) }
+            return scratch.withUnsafeBufferPointer { buffer in
+                guard let start = buffer.baseAddress else { return "" }
+                return ManifestBytes.string(start + range.lowerBound, count: range.count)
+            }
         }
-        return String(validating: UnsafeBufferPointer(start: base + field.start, count: field.end - field.start), as: UTF8.self)
+        return ManifestBytes.string(base + field.start, count: field.end - field.start)
+    }
+
+    /// The text of a field whose values repeat, looked up in `repeated` first; `nil` when its
+    /// bytes are not UTF-8.
+    func string(_ field: Field, repeated: inout RepeatedStrings) -> String? {
+        guard field.unescaped == nil else { return string(field) }
+        return repeated.string(base, start: field.start, count: field.end - field.start)
     }
 
     /// The offset of the first byte in a field that is not UTF-8, if any.

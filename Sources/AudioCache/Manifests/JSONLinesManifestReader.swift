@@ -28,6 +28,17 @@ enum JSONLinesManifestReader {
         let count = bytes.count
         var lineStart = ManifestBytes.byteOrderMarkLength(base, at: 0, end: count)
         var line = 1
+        var scanner = JSONScanner(
+            base: base,
+            start: lineStart,
+            end: lineStart,
+            line: line,
+            lineStart: lineStart,
+            path: sink.path,
+            limits: sink.limits,
+            endDescription: "the end of the line",
+            countsLines: false
+        )
         while lineStart < count && !sink.isSaturated {
             let lineEnd: Int
             if let newline = memchr(base + lineStart, 0x0A, count - lineStart) {
@@ -36,17 +47,7 @@ enum JSONLinesManifestReader {
                 lineEnd = count
             }
             if !isBlank(base, from: lineStart, to: lineEnd) {
-                var scanner = JSONScanner(
-                    base: base,
-                    start: lineStart,
-                    end: lineEnd,
-                    line: line,
-                    lineStart: lineStart,
-                    path: sink.path,
-                    limits: sink.limits,
-                    endDescription: "the end of the line",
-                    countsLines: false
-                )
+                scanner.reset(start: lineStart, end: lineEnd, line: line)
                 do {
                     if let phrase = try readLine(&scanner, into: &sink) { sink.add(phrase) }
                 } catch {

@@ -112,7 +112,7 @@ extension JSONScanner {
                 isValid = false
                 continue
             }
-            let value = try readString()
+            let value = try readString(isRepeated: field == .voiceID || field == .language || field == .modelID)
             switch field {
             case .text: text = value
             case .voiceID: voiceID = value

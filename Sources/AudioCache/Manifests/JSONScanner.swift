@@ -40,7 +40,7 @@ struct JSONScanner {
     }
 
     let base: UnsafePointer<UInt8>
-    let end: Int
+    private(set) var end: Int
     let path: String
     let maxDepth: Int
     let maxStringBytes: Int
@@ -48,10 +48,13 @@ struct JSONScanner {
     let endDescription: String
     /// Whether line breaks in whitespace advance ``line`` (not within one line of JSON Lines).
     let countsLines: Bool
-    private(set) var position: Int
+    /// The offset of the next byte to read.
+    var position: Int
     private(set) var line: Int
     private(set) var lineStart: Int
     private(set) var depth = 0
+    /// Voices, languages and models seen recently, reused instead of decoded again.
+    var repeatedStrings = RepeatedStrings()
     // The last column computed on the current line, so that columns on a long line are counted once.
     private var columnAnchor: (offset: Int, column: Int)
 
@@ -88,6 +91,21 @@ struct JSONScanner {
         self.line = line
         self.lineStart = lineStart
         self.columnAnchor = (lineStart, 1)
+    }
+
+    /// Moves the scanner to another line of the same file (the next line of JSON Lines), as if
+    /// it were new.
+    /// - Parameters:
+    ///   - start: Where the line starts.
+    ///   - end: Where it ends (its line feed, or the end of the file).
+    ///   - line: Its number.
+    mutating func reset(start: Int, end: Int, line: Int) {
+        self.end = end
+        self.position = start
+        self.line = line
+        self.lineStart = start
+        self.depth = 0
+        self.columnAnchor = (start, 1)
     }
 
     // MARK: Positions and errors
@@ -274,156 +292,6 @@ struct JSONScanner {
             }
             if objects.isEmpty { return }
         }
-    }
-
-    /// Reads the string at the current position.
-    mutating func readString() throws(AudioCacheError) -> String {
-        string(try scanString())
-    }
-
-    /// Checks the string at the current position (escapes, surrogate pairs, UTF-8, length) and
-    /// moves past it.
-    mutating func scanString() throws(AudioCacheError) -> StringToken {
-        let quote = position
-        var offset = quote + 1
-        var hasEscapes = false
-        let limit = min(end, offset + maxStringBytes + 1)
-        while offset < limit {
-            let byte = base[offset]
-            if byte == UInt8(ascii: "\"") {
-                position = offset + 1
-                return StringToken(quote: quote, start: quote + 1, end: offset, hasEscapes: hasEscapes)
-            } else if byte == UInt8(ascii: "\\") {
-                hasEscapes = true
-                offset = try scanEscape(at: offset)
-            } else if byte < 0x20 {
-                throw error(
-                    "unescaped control character U+\(FieldRules.hex4(UInt32(byte))) in a string; write it as an escape such as \\n or \\u0000",
-                    at: offset
-                )
-            } else if byte < 0x80 {
-                offset += 1
-            } else {
-                let length = ManifestBytes.sequenceLength(base, at: offset, end: end)
-                if length == 0 { throw error(ManifestBytes.invalidUTF8Message(at: offset), at: offset) }
-                offset += length
-            }
-        }
-        if limit < end {
-            throw error("string is longer than \(maxStringBytes) bytes; a text may hold at most a few thousand characters", at: quote)
-        }
-        throw error("string is never closed; expected a closing '\"' before \(endDescription)", at: quote)
-    }
-
-    /// Checks the escape at `offset` (its backslash) and returns the offset after it.
-    private mutating func scanEscape(at offset: Int) throws(AudioCacheError) -> Int {
-        guard offset + 1 < end else {
-            throw error("string is never closed; expected a closing '\"' before \(endDescription)", at: offset)
-        }
-        switch base[offset + 1] {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            return offset + 2
-        case UInt8(ascii: "u"):
-            let value = try hexEscape(at: offset)
-            switch value {
-            case 0xD800...0xDBFF:
-                guard offset + 7 < end, base[offset + 6] == UInt8(ascii: "\\"), base[offset + 7] == UInt8(ascii: "u"),
-                    case 0xDC00...0xDFFF = try hexEscape(at: offset + 6)
-                else {
-                    throw error(
-                        "lone surrogate \\u\(FieldRules.hex4(value)) in a string; a high surrogate must be followed by a low surrogate escape",
-                        at: offset
-                    )
-                }
-                return offset + 12
-            case 0xDC00...0xDFFF:
-                throw error(
-                    "lone surrogate \\u\(FieldRules.hex4(value)) in a string; a low surrogate must follow a high surrogate escape",
-                    at: offset
-                )
-            default:
-                return offset + 6
-            }
-        default:
-            let found = ManifestBytes.describe(base, at: offset + 1, end: end, endDescription: endDescription)
-            throw error(
-                "invalid escape in a string, found \(found) after '\\'; expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u",
-                at: offset
-            )
-        }
-    }
-
-    /// The value of the `\uXXXX` escape at `offset` (its backslash).
-    private mutating func hexEscape(at offset: Int) throws(AudioCacheError) -> UInt32 {
-        guard offset + 6 <= end, let value = Self.hexValue(base, at: offset + 2) else {
-            throw error("invalid \\u escape in a string; expected four hexadecimal digits after \\u", at: offset)
-        }
-        return value
-    }
-
-    private static func hexValue(_ base: UnsafePointer<UInt8>, at offset: Int) -> UInt32? {
-        var value: UInt32 = 0
-        for index in offset..<offset + 4 {
-            let byte = base[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
-    }
-
-    /// The text of a string that ``scanString()`` checked, with its escapes decoded.
-    func string(_ token: StringToken) -> String {
-        if !token.hasEscapes {
-            return String(decoding: UnsafeBufferPointer(start: base + token.start, count: token.end - token.start), as: UTF8.self)
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(token.end - token.start)
-        var offset = token.start
-        var chunk = offset
-        while offset < token.end {
-            guard base[offset] == UInt8(ascii: "\\") else {
-                offset += 1
-                continue
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(start: base + chunk, count: offset - chunk))
-            let code = base[offset + 1]
-            offset += 2
-            switch code {
-            case UInt8(ascii: "b"): bytes.append(0x08)
-            case UInt8(ascii: "f"): bytes.append(0x0C)
-            case UInt8(ascii: "n"): bytes.append(0x0A)
-            case UInt8(ascii: "r"): bytes.append(0x0D)
-            case UInt8(ascii: "t"): bytes.append(0x09)
-            case UInt8(ascii: "u"):
-                var value = Self.hexValue(base, at: offset) ?? 0xFFFD
-                offset += 4
-                if (0xD800...0xDBFF).contains(value), let low = Self.hexValue(base, at: offset + 2) {
-                    value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
-                    offset += 6
-                }
-                UTF8.encode(Unicode.Scalar(value) ?? "\u{FFFD}") { bytes.append($0) }
-            default: bytes.append(code)  // \" \\ \/
-            }
-            chunk = offset
-        }
-        bytes.append(contentsOf: UnsafeBufferPointer(start: base + chunk, count: token.end - chunk))
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Whether a string's raw content is exactly `name` (a name without escapes).
-    func matches(_ token: StringToken, _ name: StaticString) -> Bool {
-        let count = token.end - token.start
-        guard !token.hasEscapes, count == name.utf8CodeUnitCount else { return false }
-        let expected = name.utf8Start
-        for index in 0..<count where base[token.start + index] != expected[index] { return false }
-        return true
     }
 
     private mutating func skipNumber() throws(AudioCacheError) {
