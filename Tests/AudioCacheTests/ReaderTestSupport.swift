@@ -136,6 +136,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     func check(_ outcome: ReaderOutcome, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         let candidates = isThrown ? (outcome.thrown.map { [$0] } ?? []) : outcome.problems
         let found = candidates.contains { match == .exactly ? $0 == message : $0.contains(message) }
-        #expect(found, "expected \(isThrown ? "thrown" : "reported") \(message), got \(outcome.messages)", sourceLocation: sourceLocation)
+        #expect(
+            found,
+            "expected \(isThrown ? "thrown" : "reported") \(message), got \(outcome.messages)",
+            sourceLocation: sourceLocation
+        )
     }
 }

@@ -42,11 +42,20 @@ enum CSVManifestReader {
     ///   quotes and fields longer than ``ManifestLimits/maxFieldBytes``.
     static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
         guard let raw = bytes.baseAddress, !bytes.isEmpty else {
-            throw .badData(at: SourceLocation(file: sink.path), "the file is empty; the first line must name the columns, including \"text\"")
+            throw .badData(
+                at: SourceLocation(file: sink.path),
+                "the file is empty; the first line must name the columns, including \"text\""
+            )
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let start = ManifestBytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
-        var scanner = CSVRecordScanner(base: base, count: bytes.count, start: start, path: sink.path, limits: sink.limits)
+        var scanner = CSVRecordScanner(
+            base: base,
+            count: bytes.count,
+            start: start,
+            path: sink.path,
+            limits: sink.limits
+        )
         guard try scanner.nextRecord() else {
             throw .badData(
                 at: SourceLocation(file: sink.path, line: scanner.line),
@@ -159,7 +168,8 @@ enum CSVManifestReader {
     /// A header name without the spaces around it.
     private static func trimmingSpaces(_ value: String) -> String {
         let utf8 = value.utf8
-        guard let first = utf8.firstIndex(where: { $0 != 0x20 }), let last = utf8.lastIndex(where: { $0 != 0x20 }) else {
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 }), let last = utf8.lastIndex(where: { $0 != 0x20 })
+        else {
             return ""
         }
         return String(value[first...last])

@@ -114,12 +114,17 @@ struct CSVRecordScanner {
         while index < offset {
             let byte = base[index]
             index += 1
-            if byte == Self.lineFeed || byte == Self.carriageReturn && (index == count || base[index] != Self.lineFeed) {
+            if byte == Self.lineFeed || byte == Self.carriageReturn && (index == count || base[index] != Self.lineFeed)
+            {
                 line += 1
                 lineStart = index
             }
         }
-        return SourceLocation(file: path, line: line, column: ManifestBytes.scalarCount(base, from: lineStart, to: offset) + 1)
+        return SourceLocation(
+            file: path,
+            line: line,
+            column: ManifestBytes.scalarCount(base, from: lineStart, to: offset) + 1
+        )
     }
 
     // MARK: Fields
@@ -198,7 +203,9 @@ struct CSVRecordScanner {
                 scratch.append(contentsOf: UnsafeBufferPointer(start: base + chunk, count: offset - chunk))
                 offset += 1
                 chunk = offset
-            } else if byte == Self.lineFeed || byte == Self.carriageReturn && (offset == count || base[offset] != Self.lineFeed) {
+            } else if byte == Self.lineFeed
+                || byte == Self.carriageReturn && (offset == count || base[offset] != Self.lineFeed)
+            {
                 line += 1
                 lineStart = offset
             }

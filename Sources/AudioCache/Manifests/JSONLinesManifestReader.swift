@@ -65,7 +65,12 @@ enum JSONLinesManifestReader {
         into sink: inout ManifestSink
     ) throws(AudioCacheError) -> RawPhrase? {
         scanner.skipWhitespace()
-        let phrase = try scanner.readPhrase(fileDefaults: PhraseDefaults(), fileTags: [:], withColumn: false, into: &sink)
+        let phrase = try scanner.readPhrase(
+            fileDefaults: PhraseDefaults(),
+            fileTags: [:],
+            withColumn: false,
+            into: &sink
+        )
         scanner.skipWhitespace()
         guard scanner.isAtEnd else {
             throw scanner.unexpectedAfter("the phrase", "put one phrase on each line")

@@ -54,7 +54,10 @@ enum JSONManifestReader {
         case .array: try check.skipValue()
         case .object: file = try scanFileLevel(&check)
         case let other?:
-            throw check.error("expected an array of phrases or an object with \"phrases\", found \(other.description)", at: check.position)
+            throw check.error(
+                "expected an array of phrases or an object with \"phrases\", found \(other.description)",
+                at: check.position
+            )
         case nil:
             throw check.unexpected("an array of phrases or an object with \"phrases\"")
         }
@@ -126,7 +129,9 @@ enum JSONManifestReader {
             let name = scanner.string(token)
             let known = ["voice_id", "language", "model_id", "tags", "phrases"].contains(name)
             guard known else {
-                sink.report(scanner.error("unknown field \(quoted(name)); known fields: \(knownFields)", at: token.quote))
+                sink.report(
+                    scanner.error("unknown field \(quoted(name)); known fields: \(knownFields)", at: token.quote)
+                )
                 try scanner.skipValue()
                 continue
             }
@@ -154,7 +159,12 @@ enum JSONManifestReader {
             }
         }
         if !seen.contains("phrases") {
-            sink.report(.badData(at: objectLocation, "the object has no \"phrases\" field; list the phrases in \"phrases\": [...]"))
+            sink.report(
+                .badData(
+                    at: objectLocation,
+                    "the object has no \"phrases\" field; list the phrases in \"phrases\": [...]"
+                )
+            )
         }
     }
 

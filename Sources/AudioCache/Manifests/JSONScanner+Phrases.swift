@@ -89,7 +89,9 @@ extension JSONScanner {
         var isFirst = true
         while let name = try nextField(&isFirst) {
             guard let field = phraseField(name) else {
-                sink.report(error("unknown field \(quoted(string(name))); known fields: \(PhraseField.known)", at: name.quote))
+                sink.report(
+                    error("unknown field \(quoted(string(name))); known fields: \(PhraseField.known)", at: name.quote)
+                )
                 isValid = false
                 try skipValue()
                 continue
@@ -133,7 +135,9 @@ extension JSONScanner {
         }
         return RawPhrase(
             text: text,
-            defaults: fileDefaults.overridden(by: PhraseDefaults(voiceID: voiceID, language: language, modelID: modelID)),
+            defaults: fileDefaults.overridden(
+                by: PhraseDefaults(voiceID: voiceID, language: language, modelID: modelID)
+            ),
             id: id,
             tags: mergedTags,
             location: phraseLocation
@@ -146,7 +150,10 @@ extension JSONScanner {
     ///   - sink: Receives the problems.
     /// - Returns: The tags, or `nil` when a problem was reported.
     /// - Throws: When the JSON itself is malformed.
-    mutating func readTags(named name: String, into sink: inout ManifestSink) throws(AudioCacheError) -> [String: String]? {
+    mutating func readTags(
+        named name: String,
+        into sink: inout ManifestSink
+    ) throws(AudioCacheError) -> [String: String]? {
         guard kind == .object else {
             try reportWrongType(of: "field \"\(name)\"", expected: "an object of strings", into: &sink)
             return nil

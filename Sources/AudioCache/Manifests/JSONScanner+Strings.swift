@@ -8,6 +8,7 @@ extension JSONScanner {
     /// Reads the string at the current position.
     /// - Parameter isRepeated: Whether the value tends to repeat from phrase to phrase (a voice,
     ///   a language, a model), so that it is worth looking up in ``repeatedStrings``.
+    /// - Returns: The string's text, escapes decoded.
     /// - Throws: When the string is malformed, too long or not UTF-8.
     mutating func readString(isRepeated: Bool = false) throws(AudioCacheError) -> String {
         let token = try scanString(validatingUTF8: false)
@@ -30,7 +31,10 @@ extension JSONScanner {
     /// The text of a string that ``scanString(validatingUTF8:)`` checked, escapes decoded.
     func string(_ token: StringToken) -> String {
         if token.hasEscapes { return String(decoding: unescaped(token), as: UTF8.self) }
-        return String(decoding: UnsafeBufferPointer(start: base + token.start, count: token.end - token.start), as: UTF8.self)
+        return String(
+            decoding: UnsafeBufferPointer(start: base + token.start, count: token.end - token.start),
+            as: UTF8.self
+        )
     }
 
     /// Whether a string's raw content is exactly `name` (a name without escapes).
@@ -46,6 +50,8 @@ extension JSONScanner {
     /// length and, when asked, UTF-8) and moves past it.
     /// - Parameter validatingUTF8: Whether to check the UTF-8 here; pass `false` only when the
     ///   caller turns the string into a `String` with a check.
+    /// - Returns: Where the string's content lies.
+    /// - Throws: When the string is malformed, too long or (when checked) not UTF-8.
     mutating func scanString(validatingUTF8: Bool = true) throws(AudioCacheError) -> StringToken {
         let quote = position
         var offset = quote + 1
@@ -60,7 +66,8 @@ extension JSONScanner {
                 let highs: UInt64 = 0x8080_8080_8080_8080
                 let quotes = word ^ (ones &* 0x22)
                 let backslashes = word ^ (ones &* 0x5C)
-                var special = (quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word
+                var special =
+                    (quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word
                 if validatingUTF8 { special |= word }
                 if special & highs == 0 {
                     offset += 8
@@ -88,7 +95,10 @@ extension JSONScanner {
             }
         }
         if limit < end {
-            throw error("string is longer than \(maxStringBytes) bytes; a text may hold at most a few thousand characters", at: quote)
+            throw error(
+                "string is longer than \(maxStringBytes) bytes; a text may hold at most a few thousand characters",
+                at: quote
+            )
         }
         throw error("string is never closed; expected a closing '\"' before \(endDescription)", at: quote)
     }

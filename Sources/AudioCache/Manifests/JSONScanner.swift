@@ -153,6 +153,7 @@ struct JSONScanner {
     /// - Parameters:
     ///   - what: What ended (`the document`, `the phrase`).
     ///   - advice: What to do about it.
+    /// - Returns: The error, at the current position.
     mutating func unexpectedAfter(_ what: String, _ advice: String) -> AudioCacheError {
         let found = ManifestBytes.describe(base, at: position, end: end, endDescription: endDescription)
         return error("unexpected \(found) after \(what); \(advice)", at: position)
@@ -207,6 +208,8 @@ struct JSONScanner {
     /// Moves to the next field of the current object and returns its name, leaving the position
     /// at the field's value; returns `nil` after the closing `}`.
     /// - Parameter isFirst: `true` before the first field; set to `false` by the call.
+    /// - Returns: The field's name, or `nil` at the end of the object.
+    /// - Throws: When the object is malformed.
     mutating func nextField(_ isFirst: inout Bool) throws(AudioCacheError) -> StringToken? {
         skipWhitespace()
         if current == UInt8(ascii: "}") {
@@ -234,6 +237,8 @@ struct JSONScanner {
     /// Moves to the next element of the current array and returns `true`, leaving the position
     /// at the element; returns `false` after the closing `]`.
     /// - Parameter isFirst: `true` before the first element; set to `false` by the call.
+    /// - Returns: Whether there is another element.
+    /// - Throws: When the array is malformed.
     mutating func nextElement(_ isFirst: inout Bool) throws(AudioCacheError) -> Bool {
         skipWhitespace()
         if current == UInt8(ascii: "]") {
@@ -304,7 +309,9 @@ struct JSONScanner {
         }
         if base[position] == UInt8(ascii: "0") {
             position += 1
-            if isDigit(position) { throw error("a number may not start with 0 followed by digits; write 7, not 07", at: position) }
+            if isDigit(position) {
+                throw error("a number may not start with 0 followed by digits; write 7, not 07", at: position)
+            }
         } else {
             while isDigit(position) { position += 1 }
         }

@@ -101,6 +101,7 @@ enum ManifestBytes {
     ///   - offset: The offset of the surprising byte.
     ///   - end: Where the readable range ends.
     ///   - endDescription: What to say when `offset` is at `end` (`the end of the file`).
+    /// - Returns: `'x'`, `the control character U+0009`, `the byte 0xFF (…)` or `endDescription`.
     static func describe(
         _ base: UnsafePointer<UInt8>,
         at offset: Int,
