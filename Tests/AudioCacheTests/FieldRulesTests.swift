@@ -23,6 +23,16 @@ import Testing
         #expect(!FieldRules.isValidLanguage(language))
     }
 
+    @Test(arguments: ["greet-1", "ñ ü", "a\u{200B}b", "🙂", String(repeating: "é", count: 256)])
+    func acceptsPhraseIDs(_ id: String) {
+        #expect(FieldRules.isValidPhraseID(id))
+    }
+
+    @Test(arguments: ["", "a\u{0}", "a\tb", "a\u{7F}", "a\u{85}", "a\u{9F}", String(repeating: "a", count: 257)])
+    func refusesPhraseIDs(_ id: String) {
+        #expect(!FieldRules.isValidPhraseID(id))
+    }
+
     @Test func textRules() {
         #expect(FieldRules.problem(withText: "Hola", maxCharacters: 10) == nil)
         #expect(FieldRules.problem(withText: "", maxCharacters: 10) == "text is empty")

@@ -24,7 +24,11 @@ public enum FieldRules {
         var count = 0
         for scalar in value.unicodeScalars {
             count += 1
-            if count > 256 || scalar.properties.generalCategory == .control { return false }
+            // The control characters (general category Cc) are exactly U+0000–U+001F and
+            // U+007F–U+009F, a set Unicode promises never to change; testing the ranges spares a
+            // property lookup per scalar on every phrase.
+            let value = scalar.value
+            if count > 256 || value < 0x20 || (value >= 0x7F && value <= 0x9F) { return false }
         }
         return count > 0
     }
@@ -39,18 +43,21 @@ public enum FieldRules {
     ///   - maxCharacters: The limit in Unicode scalars.
     /// - Returns: What is wrong, or `nil`.
     public static func problem(withText text: String, maxCharacters: Int) -> String? {
-        var count = 0
-        var sawContent = false
-        for scalar in text.unicodeScalars {
-            count += 1
-            let value = scalar.value
-            if value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D || value == 0x7F {
-                return "text contains the control character U+\(hex4(value)); remove it"
+        // One pass over the bytes: a scalar is counted at its lead byte, and the control
+        // characters in question are single bytes that never occur inside a multi-byte sequence.
+        var utf8 = text
+        let (count, control) = utf8.withUTF8 { bytes -> (Int, UInt8?) in
+            var count = 0
+            for byte in bytes {
+                if byte & 0xC0 != 0x80 { count += 1 }
+                if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F { return (count, byte) }
             }
-            if !sawContent && !PythonText.isSpace(scalar) { sawContent = true }
+            return (count, nil)
         }
+        if let control { return "text contains the control character U+\(hex4(UInt32(control))); remove it" }
         if count == 0 { return "text is empty" }
-        if !sawContent { return "text holds only whitespace" }
+        // Usually settled by the first scalar.
+        if !text.unicodeScalars.contains(where: { !PythonText.isSpace($0) }) { return "text holds only whitespace" }
         if count > maxCharacters {
             return "text is \(count) characters long; the limit is \(maxCharacters) (see --max-text-length)"
         }

@@ -1,0 +1,177 @@
+/// Reads `.csv` manifests (RFC 4180) with a header row.
+///
+/// ```
+/// text,voice_id,language,id,scene
+/// "Hola, ¿qué tal?",narrator,es,greet-1,intro
+/// ```
+///
+/// The header names the columns; names are matched exactly after trimming spaces. `text` is
+/// required; `voice_id`, `language`, `model_id` and `id` are optional, and an empty cell in them
+/// means "not set" (the outer defaults apply). Every other column becomes a tag of each phrase.
+/// An empty `text` cell is passed on as an empty text, which the sink reports.
+///
+/// Quoted fields may hold commas, `""` escapes and line breaks; a phrase's line is the line its
+/// record starts on. Lines end with LF, CRLF or CR; empty lines are skipped; a UTF-8 byte order
+/// mark is accepted. A record with the wrong number of fields, or with bytes that are not UTF-8,
+/// is reported and skipped; a misplaced or unclosed quote, an overlong field and a bad header are
+/// thrown, because what follows them cannot be read reliably.
+enum CSVManifestReader {
+    /// Which column holds what, worked out once from the header.
+    private struct Header {
+        var columnCount = 0
+        var text = 0
+        var voiceID: Int?
+        var language: Int?
+        var modelID: Int?
+        var id: Int?
+        var tags: [(index: Int, name: String)] = []
+    }
+
+    /// Recent values of the columns that repeat from record to record.
+    private struct RepeatedValues {
+        var voices = RepeatedStrings()
+        var languages = RepeatedStrings()
+        var models = RepeatedStrings()
+    }
+
+    /// Reads a CSV file's phrases into a sink.
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - sink: Receives phrases and per-record problems.
+    /// - Throws: ``AudioCacheError`` for a missing or malformed header, misplaced or unclosed
+    ///   quotes and fields longer than ``ManifestLimits/maxFieldBytes``.
+    static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
+        guard let raw = bytes.baseAddress, !bytes.isEmpty else {
+            throw .badData(
+                at: SourceLocation(file: sink.path),
+                "the file is empty; the first line must name the columns, including \"text\""
+            )
+        }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let start = ManifestBytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
+        var scanner = CSVRecordScanner(
+            base: base,
+            count: bytes.count,
+            start: start,
+            path: sink.path,
+            limits: sink.limits
+        )
+        guard try scanner.nextRecord() else {
+            throw .badData(
+                at: SourceLocation(file: sink.path, line: scanner.line),
+                "the file has no header row; the first line must name the columns, including \"text\""
+            )
+        }
+        let header = try makeHeader(scanner)
+        var repeated = RepeatedValues()
+        while !sink.isSaturated, try scanner.nextRecord() {
+            if let phrase = phrase(in: scanner, header: header, repeated: &repeated, into: &sink) { sink.add(phrase) }
+        }
+    }
+
+    /// Works out the columns from the header record.
+    private static func makeHeader(_ scanner: CSVRecordScanner) throws(AudioCacheError) -> Header {
+        let headerLine = SourceLocation(file: scanner.path, line: scanner.recordLine)
+        var names: [String] = []
+        for field in scanner.fields {
+            guard let value = scanner.string(field) else {
+                let offset = scanner.firstInvalidUTF8(in: field) ?? field.start
+                throw .badData(at: scanner.location(inRecord: offset), ManifestBytes.invalidUTF8Message(at: offset))
+            }
+            let name = trimmingSpaces(value)
+            if name.isEmpty {
+                throw .badData(
+                    at: headerLine,
+                    "column \(names.count + 1) of the header has no name; name every column (a trailing ',' adds an empty one)"
+                )
+            }
+            if let first = names.firstIndex(of: name) {
+                throw .badData(
+                    at: headerLine,
+                    "the header names \(quoted(name)) twice (columns \(first + 1) and \(names.count + 1)); give each column its own name"
+                )
+            }
+            names.append(name)
+        }
+        guard let text = names.firstIndex(of: "text") else {
+            let found = names.map { quoted($0) }.joined(separator: ", ")
+            throw .badData(
+                at: headerLine,
+                "the header has no \"text\" column (found \(found)); name the column that holds the phrases \"text\""
+            )
+        }
+        var header = Header(columnCount: names.count, text: text)
+        for (index, name) in names.enumerated() {
+            switch name {
+            case "text": break
+            case "voice_id": header.voiceID = index
+            case "language": header.language = index
+            case "model_id": header.modelID = index
+            case "id": header.id = index
+            default: header.tags.append((index, name))
+            }
+        }
+        return header
+    }
+
+    /// The phrase in the scanner's current record, or `nil` after reporting why there is none.
+    private static func phrase(
+        in scanner: CSVRecordScanner,
+        header: Header,
+        repeated: inout RepeatedValues,
+        into sink: inout ManifestSink
+    ) -> RawPhrase? {
+        let fields = scanner.fields
+        let location = SourceLocation(file: sink.path, line: scanner.recordLine)
+        guard fields.count == header.columnCount else {
+            let found = fields.count == 1 ? "1 field" : "\(fields.count) fields"
+            sink.report(.badData(at: location, "record has \(found); the header has \(header.columnCount)"))
+            return nil
+        }
+        var isValid = true
+        func value(_ index: Int?) -> String? {
+            guard let index, !fields[index].isEmpty else { return nil }
+            guard let value = scanner.string(fields[index]) else {
+                isValid = false
+                return nil
+            }
+            return value
+        }
+        func repeatedValue(_ index: Int?, _ cache: inout RepeatedStrings) -> String? {
+            guard let index, !fields[index].isEmpty else { return nil }
+            guard let value = scanner.string(fields[index], repeated: &cache) else {
+                isValid = false
+                return nil
+            }
+            return value
+        }
+        let text = value(header.text) ?? ""
+        let defaults = PhraseDefaults(
+            voiceID: repeatedValue(header.voiceID, &repeated.voices),
+            language: repeatedValue(header.language, &repeated.languages),
+            modelID: repeatedValue(header.modelID, &repeated.models)
+        )
+        let id = value(header.id)
+        var tags: [String: String] = [:]
+        if !header.tags.isEmpty {
+            tags.reserveCapacity(header.tags.count)
+            for (index, name) in header.tags { tags[name] = value(index) ?? "" }
+        }
+        guard isValid else {
+            let offset = fields.lazy.compactMap { scanner.firstInvalidUTF8(in: $0) }.first ?? scanner.recordStart
+            sink.report(.badData(at: scanner.location(inRecord: offset), ManifestBytes.invalidUTF8Message(at: offset)))
+            return nil
+        }
+        return RawPhrase(text: text, defaults: defaults, id: id, tags: tags, location: location)
+    }
+
+    /// A header name without the spaces around it.
+    private static func trimmingSpaces(_ value: String) -> String {
+        let utf8 = value.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 }), let last = utf8.lastIndex(where: { $0 != 0x20 })
+        else {
+            return ""
+        }
+        return String(value[first...last])
+    }
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads `.jsonl` (JSON Lines) manifests: one phrase per line, as an object with the phrase
+/// fields or a string holding only the text.
+///
+/// ```json
+/// {"text": "Hola", "voice_id": "narrator", "language": "es"}
+/// "Adiós"
+/// ```
+///
+/// Lines are independent, so a malformed line (bad JSON, invalid UTF-8, a second value) is a
+/// problem reported for that line, and reading goes on with the next one. Blank lines are
+/// skipped; a line's number is its physical line in the file. Lines end at a line feed; a
+/// carriage return before it is whitespace.
+enum JSONLinesManifestReader {
+    /// Reads one phrase per line into a sink.
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - sink: Receives phrases and per-line problems.
+    /// - Throws: Nothing in practice: every problem belongs to one line and is reported.
+    static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
+        guard let raw = bytes.baseAddress else { return }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let count = bytes.count
+        var lineStart = ManifestBytes.byteOrderMarkLength(base, at: 0, end: count)
+        var line = 1
+        var scanner = JSONScanner(
+            base: base,
+            start: lineStart,
+            end: lineStart,
+            line: line,
+            lineStart: lineStart,
+            path: sink.path,
+            limits: sink.limits,
+            endDescription: "the end of the line",
+            countsLines: false
+        )
+        while lineStart < count && !sink.isSaturated {
+            let lineEnd: Int
+            if let newline = memchr(base + lineStart, 0x0A, count - lineStart) {
+                lineEnd = lineStart + (UnsafeRawPointer(newline) - UnsafeRawPointer(base + lineStart))
+            } else {
+                lineEnd = count
+            }
+            if !isBlank(base, from: lineStart, to: lineEnd) {
+                scanner.reset(start: lineStart, end: lineEnd, line: line)
+                do {
+                    if let phrase = try readLine(&scanner, into: &sink) { sink.add(phrase) }
+                } catch {
+                    sink.report(error)
+                }
+            }
+            lineStart = lineEnd + 1
+            line += 1
+        }
+    }
+
+    /// Reads the phrase on one line, which must hold nothing else.
+    private static func readLine(
+        _ scanner: inout JSONScanner,
+        into sink: inout ManifestSink
+    ) throws(AudioCacheError) -> RawPhrase? {
+        scanner.skipWhitespace()
+        let phrase = try scanner.readPhrase(
+            fileDefaults: PhraseDefaults(),
+            fileTags: [:],
+            withColumn: false,
+            into: &sink
+        )
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd else {
+            throw scanner.unexpectedAfter("the phrase", "put one phrase on each line")
+        }
+        return phrase
+    }
+
+    /// Whether `start..<end` holds only spaces, tabs and carriage returns.
+    @inline(__always)
+    private static func isBlank(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var offset = start
+        while offset < end {
+            let byte = base[offset]
+            if byte != 0x20 && byte != 0x09 && byte != 0x0D { return false }
+            offset += 1
+        }
+        return true
+    }
+}
