@@ -47,7 +47,10 @@ public final class TemporaryFolder: @unchecked Sendable {
     /// - Parameter relativePath: Where, below the folder.
     /// - Throws: When the folder cannot be created.
     public func makeFolder(_ relativePath: String) throws {
-        try FileManager.default.createDirectory(at: url.appendingPathComponent(relativePath), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: url.appendingPathComponent(relativePath),
+            withIntermediateDirectories: true
+        )
     }
 
     /// Creates a symbolic link at `relativePath` pointing at `destination` (as written).
@@ -56,6 +59,9 @@ public final class TemporaryFolder: @unchecked Sendable {
     ///   - destination: What the link points at.
     /// - Throws: When the link cannot be made.
     public func link(_ relativePath: String, to destination: String) throws {
-        try FileManager.default.createSymbolicLink(atPath: url.appendingPathComponent(relativePath).path, withDestinationPath: destination)
+        try FileManager.default.createSymbolicLink(
+            atPath: url.appendingPathComponent(relativePath).path,
+            withDestinationPath: destination
+        )
     }
 }

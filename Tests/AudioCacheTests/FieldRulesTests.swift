@@ -8,7 +8,9 @@ import Testing
         #expect(FieldRules.isValidVoiceID(voice))
     }
 
-    @Test(arguments: ["", "../etc", "a/b", ".hidden", "-rf", "a\u{0}b", "a\nb", "voz ñ", String(repeating: "a", count: 65)])
+    @Test(arguments: [
+        "", "../etc", "a/b", ".hidden", "-rf", "a\u{0}b", "a\nb", "voz ñ", String(repeating: "a", count: 65),
+    ])
     func refusesUnsafeVoiceIDs(_ voice: String) {
         #expect(!FieldRules.isValidVoiceID(voice))
     }

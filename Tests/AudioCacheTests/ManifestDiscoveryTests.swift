@@ -1,5 +1,5 @@
-import Foundation
 import AudioCacheTestSupport
+import Foundation
 import Testing
 
 @testable import AudioCache
@@ -20,7 +20,11 @@ import Testing
 
         #expect(found.problems.isEmpty)
         let relative = found.files.map { String($0.path.dropFirst(folder.path.count + 1)) }
-        #expect(relative == ["en-us/en/deeper/c.ndjson", "en-us/only-voice.json", "es/es/a.xml", "es/es/b.jsonl", "top.csv"])
+        #expect(
+            relative == [
+                "en-us/en/deeper/c.ndjson", "en-us/only-voice.json", "es/es/a.xml", "es/es/b.jsonl", "top.csv",
+            ]
+        )
         #expect(found.files.map(\.format) == [.jsonLines, .json, .xml, .jsonLines, .csv])
         #expect(found.files[0].folderDefaults == PhraseDefaults(voiceID: "en-us", language: "en"))
         #expect(found.files[1].folderDefaults == PhraseDefaults(voiceID: "en-us"))
@@ -41,10 +45,12 @@ import Testing
         let named = try elsewhere.write("other.tsv", "x")
         let found = try ManifestDiscovery.find(in: [folder.path, named])
         #expect(found.files.isEmpty)
-        #expect(found.problems.map(\.description) == [
-            "\(inside): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml",
-            "\(named): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml",
-        ])
+        #expect(
+            found.problems.map(\.description) == [
+                "\(inside): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml",
+                "\(named): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml",
+            ]
+        )
     }
 
     @Test func aMissingPathIsMissingInput() throws {
@@ -86,7 +92,10 @@ import Testing
         try folder.makeFolder("folder.csv")
         let emptyOutcome = Planner.read(ManifestFile(path: empty, format: .csv), options: PlanOptions())
         #expect(emptyOutcome.problems.map(\.description) == ["\(empty): file is empty (0 bytes)"])
-        let folderOutcome = Planner.read(ManifestFile(path: folder.path + "/folder.csv", format: .csv), options: PlanOptions())
+        let folderOutcome = Planner.read(
+            ManifestFile(path: folder.path + "/folder.csv", format: .csv),
+            options: PlanOptions()
+        )
         #expect(folderOutcome.problems.first?.message == "is a folder, but a manifest file was expected")
     }
 }

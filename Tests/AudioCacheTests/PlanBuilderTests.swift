@@ -20,12 +20,18 @@ import Testing
             id: id,
             location: SourceLocation(file: file, line: line)
         )
-        return KeyedPhrase(key: KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: voice, language: language), phrase: phrase)
+        return KeyedPhrase(
+            key: KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: voice, language: language),
+            phrase: phrase
+        )
     }
 
     @Test func deduplicatesByKeyKeepingTheFirstOriginalText() {
         var builder = PlanBuilder()
-        builder.add(file: "a.csv", phrases: [phrase("Hola  mundo", line: 2), phrase("hola mundo", line: 3), phrase("Adiós", line: 4)])
+        builder.add(
+            file: "a.csv",
+            phrases: [phrase("Hola  mundo", line: 2), phrase("hola mundo", line: 3), phrase("Adiós", line: 4)]
+        )
         builder.add(file: "b.csv", phrases: [phrase("HOLA MUNDO", file: "b.csv", line: 2)])
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
 
@@ -44,7 +50,10 @@ import Testing
 
     @Test func reportsCollisionsWithEverySourceByVariant() throws {
         var builder = PlanBuilder()
-        builder.add(file: "a.csv", phrases: [phrase("US", line: 2), phrase("us", line: 3), phrase("US", line: 4), phrase("Us", line: 5)])
+        builder.add(
+            file: "a.csv",
+            phrases: [phrase("US", line: 2), phrase("us", line: 3), phrase("US", line: 4), phrase("Us", line: 5)]
+        )
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
 
         let collision = try #require(plan.collisions.first)
@@ -58,7 +67,10 @@ import Testing
 
     @Test func aDifferentModelForTheSameKeyIsACollision() {
         var builder = PlanBuilder()
-        builder.add(file: "a.csv", phrases: [phrase("Hola", model: "m1", line: 2), phrase("Hola", model: "m2", line: 3)])
+        builder.add(
+            file: "a.csv",
+            phrases: [phrase("Hola", model: "m1", line: 2), phrase("Hola", model: "m2", line: 3)]
+        )
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
         #expect(plan.collisions.first?.variants.map(\.modelID) == ["m1", "m2"])
     }

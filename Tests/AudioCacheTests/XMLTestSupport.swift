@@ -18,6 +18,7 @@ struct XMLReadResult {
 ///   - outerDefaults: Defaults from outside the file.
 ///   - limits: Bounds on the input.
 ///   - screeningDeclarations: Whether the up-front DTD screen runs (tests of the guards behind it turn it off).
+/// - Returns: The phrases, problems and thrown error.
 func readXML(
     _ text: String,
     path: String = "script.xml",

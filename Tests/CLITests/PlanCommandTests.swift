@@ -1,18 +1,26 @@
-import Foundation
 import AudioCacheTestSupport
+import Foundation
 import Testing
 
 /// `audiocache plan` and `audiocache key`, run as real subprocesses on real files.
 @Suite struct PlanCommandTests {
     /// Compares `actual` with a golden file; `AUDIOCACHE_RECORD_GOLDEN=1` rewrites the file instead.
-    private func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectGolden(
+        _ actual: String,
+        _ name: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let url = CommandRunner.packageRoot.appendingPathComponent("Tests/CLITests/Golden/\(name)")
         if ProcessInfo.processInfo.environment["AUDIOCACHE_RECORD_GOLDEN"] == "1" {
             try Data(actual.utf8).write(to: url)
             return
         }
         let expected = try String(contentsOf: url, encoding: .utf8)
-        #expect(actual == expected, "differs from \(name); rerun with AUDIOCACHE_RECORD_GOLDEN=1 to record", sourceLocation: sourceLocation)
+        #expect(
+            actual == expected,
+            "differs from \(name); rerun with AUDIOCACHE_RECORD_GOLDEN=1 to record",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test func plansTheSampleManifests() throws {
@@ -23,7 +31,11 @@ import Testing
         let json = try CommandRunner.run(["plan", "manifests", "--cache", "does-not-exist", "--json", "--list"])
         #expect(json.status == 0, "\(json.stderr)")
         try expectGolden(json.stdout, "plan-manifests.json")
-        #expect(!FileManager.default.fileExists(atPath: CommandRunner.packageRoot.appendingPathComponent("does-not-exist").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: CommandRunner.packageRoot.appendingPathComponent("does-not-exist").path
+            )
+        )
     }
 
     @Test func theSamePlanTwiceIsTheSameBytes() throws {

@@ -6,7 +6,11 @@
 public enum FieldRules {
     /// Voice ids: 1–64 of `A–Z a–z 0–9 . _ + -`, starting with a letter or digit.
     public static func isValidVoiceID(_ value: String) -> Bool {
-        isSafe(value, maxLength: 64, extra: [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-")])
+        isSafe(
+            value,
+            maxLength: 64,
+            extra: [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-")]
+        )
     }
 
     /// Languages: 1–35 of `A–Z a–z 0–9 - _`, starting with a letter or digit (BCP 47 tags fit).

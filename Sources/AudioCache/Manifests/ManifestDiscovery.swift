@@ -40,7 +40,9 @@ public enum ManifestDiscovery {
     /// - Parameter paths: Files and folders as the user gave them.
     /// - Returns: The files to read and the problems (unsupported files, links leaving a folder).
     /// - Throws: ``AudioCacheError`` when a named path does not exist or cannot be read.
-    public static func find(in paths: [String]) throws(AudioCacheError) -> (files: [ManifestFile], problems: [AudioCacheError]) {
+    public static func find(
+        in paths: [String]
+    ) throws(AudioCacheError) -> (files: [ManifestFile], problems: [AudioCacheError]) {
         var files: [ManifestFile] = []
         var problems: [AudioCacheError] = []
         for path in paths {
@@ -49,11 +51,18 @@ public enum ManifestDiscovery {
                 throw .missingInput(path, "no such file or folder")
             }
             if info.st_mode & S_IFMT == S_IFDIR {
-                guard let root = realPath(path) else { throw .missingInput(path, "cannot resolve folder: \(systemMessage())") }
+                guard let root = realPath(path) else {
+                    throw .missingInput(path, "cannot resolve folder: \(systemMessage())")
+                }
                 var visited: Set<FileIdentity> = [FileIdentity(info)]
                 try walk(
-                    folder: path, root: root, depth: 0, defaults: PhraseDefaults(),
-                    visited: &visited, files: &files, problems: &problems
+                    folder: path,
+                    root: root,
+                    depth: 0,
+                    defaults: PhraseDefaults(),
+                    visited: &visited,
+                    files: &files,
+                    problems: &problems
                 )
             } else if let format = ManifestFormat(pathExtension: pathExtension(of: path)) {
                 files.append(ManifestFile(path: path, format: format))
@@ -92,7 +101,12 @@ public enum ManifestDiscovery {
                     continue
                 }
                 guard target == root || target.hasPrefix(root + "/") else {
-                    problems.append(.badData(at: SourceLocation(file: path), "symbolic link leaves the folder \(root); links must stay inside it"))
+                    problems.append(
+                        .badData(
+                            at: SourceLocation(file: path),
+                            "symbolic link leaves the folder \(root); links must stay inside it"
+                        )
+                    )
                     continue
                 }
             }
@@ -102,8 +116,13 @@ public enum ManifestDiscovery {
                 var inner = defaults
                 if depth == 0 { inner.voiceID = name } else if depth == 1 { inner.language = name }
                 try walk(
-                    folder: path, root: root, depth: depth + 1, defaults: inner,
-                    visited: &visited, files: &files, problems: &problems
+                    folder: path,
+                    root: root,
+                    depth: depth + 1,
+                    defaults: inner,
+                    visited: &visited,
+                    files: &files,
+                    problems: &problems
                 )
             case S_IFREG:
                 if let format = ManifestFormat(pathExtension: pathExtension(of: name)) {

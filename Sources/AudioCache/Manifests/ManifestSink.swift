@@ -25,7 +25,11 @@ public struct ManifestSink: Sendable {
     ///   - path: The path of the file.
     ///   - outerDefaults: Defaults from the folder layout and the command line, already merged.
     ///   - limits: Bounds on the input.
-    public init(path: String, outerDefaults: PhraseDefaults = PhraseDefaults(), limits: ManifestLimits = ManifestLimits()) {
+    public init(
+        path: String,
+        outerDefaults: PhraseDefaults = PhraseDefaults(),
+        limits: ManifestLimits = ManifestLimits()
+    ) {
         self.path = path
         self.outerDefaults = outerDefaults
         self.limits = limits
@@ -52,35 +56,69 @@ public struct ManifestSink: Sendable {
         }
         guard let voiceID = raw.voiceID ?? outerDefaults.voiceID else {
             return report(
-                .badData(at: location, "phrase has no voice_id; set it on the line, in the file, by folder or with --voice")
+                .badData(
+                    at: location,
+                    "phrase has no voice_id; set it on the line, in the file, by folder or with --voice"
+                )
             )
         }
         if voiceID != lastValidVoice {
             guard FieldRules.isValidVoiceID(voiceID) else {
-                return report(.badData(at: location, "voice_id \(quoted(voiceID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"))
+                return report(
+                    .badData(
+                        at: location,
+                        "voice_id \(quoted(voiceID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"
+                    )
+                )
             }
             lastValidVoice = voiceID
         }
         guard let language = raw.language ?? outerDefaults.language else {
             return report(
-                .badData(at: location, "phrase has no language; set it on the line, in the file, by folder or with --language")
+                .badData(
+                    at: location,
+                    "phrase has no language; set it on the line, in the file, by folder or with --language"
+                )
             )
         }
         if language != lastValidLanguage {
             guard FieldRules.isValidLanguage(language) else {
-                return report(.badData(at: location, "language \(quoted(language)) is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"))
+                return report(
+                    .badData(
+                        at: location,
+                        "language \(quoted(language)) is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"
+                    )
+                )
             }
             lastValidLanguage = language
         }
         let modelID = raw.modelID ?? outerDefaults.modelID
         if let modelID, !FieldRules.isValidModelID(modelID) {
-            return report(.badData(at: location, "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"))
+            return report(
+                .badData(
+                    at: location,
+                    "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+                )
+            )
         }
         if let id = raw.id, !FieldRules.isValidPhraseID(id) {
-            return report(.badData(at: location, "id \(quoted(id)) is not allowed; use 1-256 characters and no control characters"))
+            return report(
+                .badData(
+                    at: location,
+                    "id \(quoted(id)) is not allowed; use 1-256 characters and no control characters"
+                )
+            )
         }
         phrases.append(
-            Phrase(text: text, voiceID: voiceID, language: language, modelID: modelID, id: raw.id, tags: raw.tags, location: location)
+            Phrase(
+                text: text,
+                voiceID: voiceID,
+                language: language,
+                modelID: modelID,
+                id: raw.id,
+                tags: raw.tags,
+                location: location
+            )
         )
     }
 }

@@ -6,19 +6,24 @@ extension Plan {
     public func summaryText(cache: String) -> String {
         let fileWord = files.count == 1 ? "file" : "files"
         var out = "Plan: \(files.count) \(fileWord), key scheme \(keyScheme.rawValue), cache \(cache)\n\n"
-        let header = ["VOICE", "LANGUAGE", "PHRASES", "UNIQUE", "DUPLICATES", "COLLISIONS", "CHARACTERS", "CACHED", "MISSING", "STALE"]
+        let header = [
+            "VOICE", "LANGUAGE", "PHRASES", "UNIQUE", "DUPLICATES", "COLLISIONS", "CHARACTERS", "CACHED", "MISSING",
+            "STALE",
+        ]
         var rows = groups.map { group in [group.voiceID, group.language] + Self.columns(group.counts) }
         rows.append(["total", ""] + Self.columns(totals))
         out += Self.table(header: header, rows: rows)
         if !collisions.isEmpty {
-            out += "\n\(collisions.count) \(collisions.count == 1 ? "collision" : "collisions"): phrases share a key but differ in text or model; the first is rendered\n"
+            out +=
+                "\n\(collisions.count) \(collisions.count == 1 ? "collision" : "collisions"): phrases share a key but differ in text or model; the first is rendered\n"
             for collision in collisions {
                 out += "  \(collision.voiceID)/\(collision.language) \(collision.key)\n"
                 out += Self.variantLines(collision.variants)
             }
         }
         if !idConflicts.isEmpty {
-            out += "\n\(idConflicts.count) id \(idConflicts.count == 1 ? "conflict" : "conflicts"): one id used for different texts\n"
+            out +=
+                "\n\(idConflicts.count) id \(idConflicts.count == 1 ? "conflict" : "conflicts"): one id used for different texts\n"
             for conflict in idConflicts {
                 out += "  \(quoted(conflict.id)) \(conflict.voiceID)/\(conflict.language)\n"
                 out += Self.variantLines(conflict.variants)
@@ -35,8 +40,10 @@ extension Plan {
     }
 
     private static func columns(_ counts: PlanCounts) -> [String] {
-        [counts.phrases, counts.renderings, counts.duplicates, counts.collisions, counts.characters,
-         counts.cached, counts.missing, counts.stale].map(grouped)
+        [
+            counts.phrases, counts.renderings, counts.duplicates, counts.collisions, counts.characters,
+            counts.cached, counts.missing, counts.stale,
+        ].map(grouped)
     }
 
     private static func variantLines(_ variants: [PhraseVariant]) -> String {

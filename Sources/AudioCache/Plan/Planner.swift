@@ -114,7 +114,10 @@ public struct Planner: Sendable {
         problems = sink.problems + problems
         var hasher = KeyHasher(scheme: options.keyScheme)
         let keyed = sink.phrases.map { phrase in
-            KeyedPhrase(key: hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language), phrase: phrase)
+            KeyedPhrase(
+                key: hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language),
+                phrase: phrase
+            )
         }
         return FileOutcome(path: file.path, phrases: keyed, problems: problems)
     }
