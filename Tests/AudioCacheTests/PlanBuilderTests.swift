@@ -11,8 +11,8 @@ import Testing
         id: String? = nil,
         file: String = "a.csv",
         line: Int
-    ) -> KeyedPhrase {
-        let phrase = Phrase(
+    ) -> Phrase {
+        Phrase(
             text: text,
             voiceID: voice,
             language: language,
@@ -20,19 +20,15 @@ import Testing
             id: id,
             location: SourceLocation(file: file, line: line)
         )
-        return KeyedPhrase(
-            key: KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: voice, language: language),
-            phrase: phrase
-        )
     }
 
     @Test func deduplicatesByKeyKeepingTheFirstOriginalText() {
         var builder = PlanBuilder()
         builder.add(
-            file: "a.csv",
+            phrasesOf: "a.csv",
             phrases: [phrase("Hola  mundo", line: 2), phrase("hola mundo", line: 3), phrase("Adiós", line: 4)]
         )
-        builder.add(file: "b.csv", phrases: [phrase("HOLA MUNDO", file: "b.csv", line: 2)])
+        builder.add(phrasesOf: "b.csv", phrases: [phrase("HOLA MUNDO", file: "b.csv", line: 2)])
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
 
         #expect(plan.renderings.map(\.text) == ["Hola  mundo", "Adiós"])
@@ -51,13 +47,13 @@ import Testing
     @Test func reportsCollisionsWithEverySourceByVariant() throws {
         var builder = PlanBuilder()
         builder.add(
-            file: "a.csv",
+            phrasesOf: "a.csv",
             phrases: [phrase("US", line: 2), phrase("us", line: 3), phrase("US", line: 4), phrase("Us", line: 5)]
         )
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
 
-        let collision = try #require(plan.collisions.first)
-        #expect(plan.collisions.count == 1)
+        let collision = try #require(plan.collisions().first)
+        #expect(plan.collisions().count == 1)
         #expect(collision.variants.map(\.text) == ["US", "us", "Us"])
         #expect(collision.variants[0].sources.map(\.line) == [2, 4])
         #expect(collision.variants[1].sources.map(\.line) == [3])
@@ -68,25 +64,25 @@ import Testing
     @Test func aDifferentModelForTheSameKeyIsACollision() {
         var builder = PlanBuilder()
         builder.add(
-            file: "a.csv",
+            phrasesOf: "a.csv",
             phrases: [phrase("Hola", model: "m1", line: 2), phrase("Hola", model: "m2", line: 3)]
         )
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
-        #expect(plan.collisions.first?.variants.map(\.modelID) == ["m1", "m2"])
+        #expect(plan.collisions().first?.variants.map(\.modelID) == ["m1", "m2"])
     }
 
     @Test func canonicallyEquivalentTextsAreDifferentRenderings() {
         var builder = PlanBuilder()
-        builder.add(file: "a.csv", phrases: [phrase("caf\u{E9}", line: 2), phrase("cafe\u{301}", line: 3)])
+        builder.add(phrasesOf: "a.csv", phrases: [phrase("caf\u{E9}", line: 2), phrase("cafe\u{301}", line: 3)])
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
         #expect(plan.renderings.count == 2)
-        #expect(plan.collisions.isEmpty)
+        #expect(plan.collisions().isEmpty)
     }
 
     @Test func reportsOneIDUsedForDifferentTextsWithinAVoiceAndLanguage() throws {
         var builder = PlanBuilder()
         builder.add(
-            file: "a.csv",
+            phrasesOf: "a.csv",
             phrases: [
                 phrase("Welcome", voice: "en", language: "en", id: "greet", line: 2),
                 phrase("Bienvenido", id: "greet", line: 3),
@@ -95,8 +91,8 @@ import Testing
             ]
         )
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
-        let conflict = try #require(plan.idConflicts.first)
-        #expect(plan.idConflicts.count == 1)
+        let conflict = try #require(plan.idConflicts().first)
+        #expect(plan.idConflicts().count == 1)
         #expect(conflict.id == "greet")
         #expect(conflict.voiceID == "en")
         #expect(conflict.variants.map(\.text) == ["Welcome", "Hello"])
@@ -111,7 +107,7 @@ import Testing
         }
         var builder = PlanBuilder()
         builder.add(
-            file: "a.csv",
+            phrasesOf: "a.csv",
             phrases: [
                 phrase("cached one", voice: "es", language: "es", line: 2),
                 phrase("stale one", voice: "en-us", language: "en", line: 3),
@@ -135,5 +131,11 @@ import Testing
         #expect(Plan.grouped(999) == "999")
         #expect(Plan.grouped(1_000) == "1,000")
         #expect(Plan.grouped(1_234_567) == "1,234,567")
+    }
+}
+
+extension PlanBuilder {
+    fileprivate mutating func add(phrasesOf file: String, phrases: [Phrase]) {
+        add(file: file, phrases: KeyedPhrases(phrases, scheme: .md5TextVoiceLanguageV1))
     }
 }

@@ -38,6 +38,14 @@ public struct ManifestSink: Sendable {
     /// Whether the file has produced so many problems that reading on is pointless.
     public var isSaturated: Bool { problems.count >= limits.maxProblemsPerFile }
 
+    /// Hands over the phrases collected so far, leaving the sink without them (no copy).
+    /// - Returns: The valid phrases, in file order.
+    public mutating func takePhrases() -> [Phrase] {
+        var taken: [Phrase] = []
+        swap(&taken, &phrases)
+        return taken
+    }
+
     /// Records a problem that does not stop the file.
     /// - Parameter problem: The problem, with its location.
     public mutating func report(_ problem: AudioCacheError) {

@@ -1,9 +1,11 @@
 extension Plan {
     /// The plan as a table for people: counts per voice and language and in total, then the
     /// collisions and id conflicts, then what a warm run would fetch.
-    /// - Parameter cache: The cache folder, as given.
+    /// - Parameters:
+    ///   - cache: The cache folder, as given.
+    ///   - listLimit: The most collisions and id conflicts to list; the rest are counted.
     /// - Returns: Lines of text ending in a newline.
-    public func summaryText(cache: String) -> String {
+    public func summaryText(cache: String, listLimit: Int = 20) -> String {
         let fileWord = files.count == 1 ? "file" : "files"
         var out = "Plan: \(files.count) \(fileWord), key scheme \(keyScheme.rawValue), cache \(cache)\n\n"
         let header = [
@@ -13,21 +15,23 @@ extension Plan {
         var rows = groups.map { group in [group.voiceID, group.language] + Self.columns(group.counts) }
         rows.append(["total", ""] + Self.columns(totals))
         out += Self.table(header: header, rows: rows)
-        if !collisions.isEmpty {
-            out +=
-                "\n\(collisions.count) \(collisions.count == 1 ? "collision" : "collisions"): phrases share a key but differ in text or model; the first is rendered\n"
-            for collision in collisions {
+        if collisionCount > 0 {
+            out += "\n\(Self.grouped(collisionCount)) \(collisionCount == 1 ? "collision" : "collisions"): "
+            out += "phrases share a key but differ in text or model; the first is rendered\n"
+            for collision in collisions(limit: listLimit) {
                 out += "  \(collision.voiceID)/\(collision.language) \(collision.key)\n"
                 out += Self.variantLines(collision.variants)
             }
+            out += Self.moreLine(collisionCount - listLimit)
         }
-        if !idConflicts.isEmpty {
-            out +=
-                "\n\(idConflicts.count) id \(idConflicts.count == 1 ? "conflict" : "conflicts"): one id used for different texts\n"
-            for conflict in idConflicts {
+        if idConflictCount > 0 {
+            out += "\n\(Self.grouped(idConflictCount)) id \(idConflictCount == 1 ? "conflict" : "conflicts"): "
+            out += "one id used for different texts\n"
+            for conflict in idConflicts(limit: listLimit) {
                 out += "  \(quoted(conflict.id)) \(conflict.voiceID)/\(conflict.language)\n"
                 out += Self.variantLines(conflict.variants)
             }
+            out += Self.moreLine(idConflictCount - listLimit)
         }
         if !problems.isEmpty {
             let count = problems.reduce(0) { $0 + max(1, $1.problems.count) }
@@ -44,6 +48,10 @@ extension Plan {
             counts.phrases, counts.renderings, counts.duplicates, counts.collisions, counts.characters,
             counts.cached, counts.missing, counts.stale,
         ].map(grouped)
+    }
+
+    private static func moreLine(_ count: Int) -> String {
+        count > 0 ? "  … and \(grouped(count)) more (all of them are in --json)\n" : ""
     }
 
     private static func variantLines(_ variants: [PhraseVariant]) -> String {

@@ -7,23 +7,44 @@
 public struct Plan: Sendable {
     /// The key scheme the renderings are keyed by.
     public var keyScheme: KeyScheme
-    /// The manifest files read, in the order they were read.
-    public var files: [String]
     /// One entry per unique cache key, in order of first occurrence.
     public var renderings: [Rendering]
     /// Counts per voice and language, sorted by voice then language.
     public var groups: [PlanGroup]
     /// Counts over all groups.
     public var totals: PlanCounts
-    /// Keys that several phrases share although their original text (or model) differs.
-    public var collisions: [Collision]
-    /// Phrase ids used for different texts within one voice and language.
-    public var idConflicts: [IDConflict]
     /// Problems skipped over (with `skipInvalid`), in file order.
     public var problems: [AudioCacheError]
+    /// Every phrase occurrence, compactly.
+    let occurrences: PlanOccurrences
+
+    /// The manifest files read, in the order they were read.
+    public var files: [String] { occurrences.files }
 
     /// The renderings that a warm run would have to fetch: missing or stale ones.
     public var renderingsToFetch: [Rendering] { renderings.filter { $0.status != .cached } }
+
+    /// How many keys several phrases share although their original text (or model) differs.
+    public var collisionCount: Int { occurrences.collided.count }
+
+    /// How many phrase ids are used for different texts within one voice and language.
+    public var idConflictCount: Int { occurrences.conflictingIDs.count }
+
+    /// Keys that several phrases share although their original text (or model) differs, in order
+    /// of first occurrence, each with every source of every variant.
+    /// - Parameter limit: The most collisions to return.
+    /// - Returns: The first `limit` collisions.
+    public func collisions(limit: Int = .max) -> [Collision] {
+        occurrences.collisions(in: renderings, limit: limit)
+    }
+
+    /// Phrase ids used for different texts within one voice and language, in order of first use,
+    /// each with every source of every text.
+    /// - Parameter limit: The most conflicts to return.
+    /// - Returns: The first `limit` conflicts.
+    public func idConflicts(limit: Int = .max) -> [IDConflict] {
+        occurrences.idConflicts(in: renderings, limit: limit)
+    }
 }
 
 /// One unique cache key: what would be sent to a provider and stored in the cache.

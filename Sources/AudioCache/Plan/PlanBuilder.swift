@@ -5,17 +5,12 @@
 /// ``finish(keyScheme:inventory:)``. Memory grows with the number of phrases by one compact
 /// source record each, plus one ``Rendering`` per unique key.
 public struct PlanBuilder: Sendable {
-    private var files: [String] = []
+    private var occurrences = PlanOccurrences()
     private var renderings: [Rendering] = []
-    private var renderingGroups: [Int32] = []
     private var indexByKey: [CacheKey: Int32] = [:]
-    private var groups: [GroupKey] = []
     private var groupIndex: [GroupKey: Int32] = [:]
+    private var lastGroup: (key: GroupKey, index: Int32)?
     private var phrasesPerGroup: [Int] = []
-    private var sources: [CompactSource] = []
-    private var sourceRendering: [Int32] = []
-    // Occurrences whose text or model differs from their rendering's, by source index.
-    private var differing: [Int32: Variant] = [:]
     private var collided: Set<Int32> = []
     private var firstSourceByID: [IDKey: Int32] = [:]
     private var conflictingIDs: Set<IDKey> = []
@@ -25,15 +20,28 @@ public struct PlanBuilder: Sendable {
     public init() {}
 
     /// Adds the phrases of one file, in file order, with their keys.
+    ///
+    /// Reserve room first with ``reserveCapacity(phrases:)`` when the total is known.
     /// - Parameters:
     ///   - file: The file's path as shown to the user.
     ///   - phrases: The file's valid phrases and their keys.
-    public mutating func add(file: String, phrases: [KeyedPhrase]) {
-        let fileIndex = Int32(files.count)
-        files.append(file)
-        sources.reserveCapacity(sources.count + phrases.count)
-        sourceRendering.reserveCapacity(sources.count + phrases.count)
-        for keyed in phrases { add(keyed, fileIndex: fileIndex) }
+    public mutating func add(file: String, phrases: KeyedPhrases) {
+        let keyed = phrases
+        let fileIndex = Int32(occurrences.files.count)
+        occurrences.files.append(file)
+        let count = keyed.phrases.count
+        occurrences.sources.reserveCapacity(occurrences.sources.count + count)
+        occurrences.sourceRendering.reserveCapacity(occurrences.sources.count + count)
+        for index in keyed.phrases.indices {
+            add(keyed.phrases[index], key: keyed.keys[index], characters: keyed.characters[index], fileIndex: fileIndex)
+        }
+    }
+
+    /// Makes room for about `phrases` more phrases, so that the indexes do not grow step by step.
+    /// - Parameter phrases: The number of phrases expected.
+    public mutating func reserveCapacity(phrases: Int) {
+        indexByKey.reserveCapacity(indexByKey.count + phrases)
+        firstSourceByID.reserveCapacity(firstSourceByID.count + phrases)
     }
 
     /// Records problems that were skipped over, to report with the plan.
@@ -42,10 +50,9 @@ public struct PlanBuilder: Sendable {
         problems.append(contentsOf: skipped)
     }
 
-    private mutating func add(_ keyed: KeyedPhrase, fileIndex: Int32) {
-        let phrase = keyed.phrase
-        let sourceIndex = Int32(sources.count)
-        sources.append(
+    private mutating func add(_ phrase: Phrase, key: CacheKey, characters: Int, fileIndex: Int32) {
+        let sourceIndex = Int32(occurrences.sources.count)
+        occurrences.sources.append(
             CompactSource(
                 file: fileIndex,
                 line: Int32(clamping: phrase.location.line ?? 0),
@@ -53,75 +60,69 @@ public struct PlanBuilder: Sendable {
                 id: phrase.id
             )
         )
-        let renderingIndex: Int32
-        if let existing = indexByKey[keyed.key] {
-            renderingIndex = existing
-            let index = Int(existing)
-            renderings[index].occurrences += 1
-            if !sameBytes(phrase.text, renderings[index].text) || phrase.modelID != renderings[index].modelID {
-                differing[sourceIndex] = Variant(text: phrase.text, modelID: phrase.modelID)
-                collided.insert(existing)
-            }
-        } else {
-            renderingIndex = Int32(renderings.count)
-            indexByKey[keyed.key] = renderingIndex
-            let group = self.group(voiceID: phrase.voiceID, language: phrase.language)
-            renderingGroups.append(group)
+        let candidate = Int32(renderings.count)
+        let renderingIndex = Self.insert(key, candidate, into: &indexByKey)
+        let group: Int32
+        if renderingIndex == candidate {
+            group = self.group(voiceID: phrase.voiceID, language: phrase.language)
+            occurrences.renderingGroups.append(group)
             renderings.append(
                 Rendering(
-                    key: keyed.key,
+                    key: key,
                     text: phrase.text,
                     voiceID: phrase.voiceID,
                     language: phrase.language,
                     modelID: phrase.modelID,
-                    characters: phrase.text.unicodeScalars.count,
+                    characters: characters,
                     occurrences: 1,
-                    firstSource: PhraseSource(file: "", line: 0),
+                    firstSource: occurrences.source(Int(sourceIndex)),
                     status: .missing
                 )
             )
+        } else {
+            let index = Int(renderingIndex)
+            group = occurrences.renderingGroups[index]
+            renderings[index].occurrences += 1
+            if !sameBytes(phrase.text, renderings[index].text) || phrase.modelID != renderings[index].modelID {
+                occurrences.differing[sourceIndex] = Variant(text: phrase.text, modelID: phrase.modelID)
+                collided.insert(renderingIndex)
+            }
         }
-        sourceRendering.append(renderingIndex)
-        let group = renderingGroups[Int(renderingIndex)]
+        occurrences.sourceRendering.append(renderingIndex)
         phrasesPerGroup[Int(group)] += 1
         if let id = phrase.id {
             let idKey = IDKey(id: id, group: group)
-            if let first = firstSourceByID[idKey] {
-                if !sameBytes(text(ofSource: first), phrase.text) { conflictingIDs.insert(idKey) }
-            } else {
-                firstSourceByID[idKey] = sourceIndex
+            let first = Self.insert(idKey, sourceIndex, into: &firstSourceByID)
+            if first != sourceIndex && !sameBytes(text(ofSource: first), phrase.text) {
+                conflictingIDs.insert(idKey)
             }
         }
     }
 
+    /// The value stored for `key`, after storing `value` if there was none: one hash lookup.
+    private static func insert<Key: Hashable>(_ key: Key, _ value: Int32, into dictionary: inout [Key: Int32]) -> Int32
+    {
+        func read(_ stored: inout Int32) -> Int32 { stored }
+        return read(&dictionary[key, default: value])
+    }
+
     private mutating func group(voiceID: String, language: String) -> Int32 {
+        if let lastGroup, sameBytes(lastGroup.key.voiceID, voiceID), sameBytes(lastGroup.key.language, language) {
+            return lastGroup.index
+        }
         let key = GroupKey(voiceID: voiceID, language: language)
-        if let index = groupIndex[key] { return index }
-        let index = Int32(groups.count)
-        groups.append(key)
-        groupIndex[key] = index
-        phrasesPerGroup.append(0)
+        let candidate = Int32(occurrences.groups.count)
+        let index = Self.insert(key, candidate, into: &groupIndex)
+        if index == candidate {
+            occurrences.groups.append(key)
+            phrasesPerGroup.append(0)
+        }
+        lastGroup = (key, index)
         return index
     }
 
     private func text(ofSource index: Int32) -> String {
-        differing[index]?.text ?? renderings[Int(sourceRendering[Int(index)])].text
-    }
-
-    private func variant(ofSource index: Int32) -> Variant {
-        if let variant = differing[index] { return variant }
-        let rendering = renderings[Int(sourceRendering[Int(index)])]
-        return Variant(text: rendering.text, modelID: rendering.modelID)
-    }
-
-    private func source(_ index: Int32) -> PhraseSource {
-        let compact = sources[Int(index)]
-        return PhraseSource(
-            file: files[Int(compact.file)],
-            line: Int(compact.line),
-            column: compact.column == 0 ? nil : Int(compact.column),
-            id: compact.id
-        )
+        occurrences.differing[index]?.text ?? renderings[Int(occurrences.sourceRendering[Int(index)])].text
     }
 
     /// The finished plan, with each rendering's status taken from `inventory`.
@@ -129,20 +130,17 @@ public struct PlanBuilder: Sendable {
     ///   - keyScheme: The scheme the keys were made with.
     ///   - inventory: What the cache holds.
     /// - Returns: The plan.
-    public func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
+    public consuming func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
         var finished = renderings
+        renderings = []
+        let groups = occurrences.groups
         var counts = [PlanCounts](repeating: PlanCounts(), count: groups.count)
         for (index, count) in phrasesPerGroup.enumerated() { counts[index].phrases = count }
-        var firstSourceSeen = [Bool](repeating: false, count: renderings.count)
-        for (sourceIndex, renderingIndex) in sourceRendering.enumerated() where !firstSourceSeen[Int(renderingIndex)] {
-            firstSourceSeen[Int(renderingIndex)] = true
-            finished[Int(renderingIndex)].firstSource = source(Int32(sourceIndex))
-        }
         for index in finished.indices {
             let status = inventory.status(of: finished[index])
             finished[index].status = status
             let characters = finished[index].characters
-            let group = Int(renderingGroups[index])
+            let group = Int(occurrences.renderingGroups[index])
             counts[group].renderings += 1
             counts[group].characters += characters
             switch status {
@@ -151,137 +149,69 @@ public struct PlanBuilder: Sendable {
             case .stale: counts[group].stale += 1
             }
             if status != .cached { counts[group].charactersToFetch += characters }
-            if collided.contains(Int32(index)) { counts[group].collisions += 1 }
         }
+        for index in collided { counts[Int(occurrences.renderingGroups[Int(index)])].collisions += 1 }
         var planGroups = zip(groups, counts).map { key, counts in
             PlanGroup(voiceID: key.voiceID, language: key.language, counts: counts)
         }
         planGroups.sort {
-            if $0.voiceID != $1.voiceID { return $0.voiceID.utf8.lexicographicallyPrecedes($1.voiceID.utf8) }
+            if !sameBytes($0.voiceID, $1.voiceID) { return $0.voiceID.utf8.lexicographicallyPrecedes($1.voiceID.utf8) }
             return $0.language.utf8.lexicographicallyPrecedes($1.language.utf8)
         }
         var totals = PlanCounts()
         for group in planGroups { totals.add(group.counts) }
+        var details = occurrences
+        details.collided = collided.sorted()
+        details.conflictingIDs = conflictingIDs.sorted {
+            firstSourceByID[$0, default: 0] < firstSourceByID[$1, default: 0]
+        }
         return Plan(
             keyScheme: keyScheme,
-            files: files,
             renderings: finished,
             groups: planGroups,
             totals: totals,
-            collisions: collisions(in: finished),
-            idConflicts: idConflicts(),
-            problems: problems
+            problems: problems,
+            occurrences: details
         )
     }
-
-    private func collisions(in finished: [Rendering]) -> [Collision] {
-        guard !collided.isEmpty else { return [] }
-        var variants: [Int32: VariantList] = [:]
-        for (sourceIndex, renderingIndex) in sourceRendering.enumerated() where collided.contains(renderingIndex) {
-            variants[renderingIndex, default: VariantList()].add(
-                variant(ofSource: Int32(sourceIndex)),
-                source: source(Int32(sourceIndex))
-            )
-        }
-        return collided.sorted().map { index in
-            let rendering = finished[Int(index)]
-            return Collision(
-                key: rendering.key,
-                voiceID: rendering.voiceID,
-                language: rendering.language,
-                variants: variants[index, default: VariantList()].variants
-            )
-        }
-    }
-
-    private func idConflicts() -> [IDConflict] {
-        guard !conflictingIDs.isEmpty else { return [] }
-        var variants: [IDKey: VariantList] = [:]
-        for (sourceIndex, compact) in sources.enumerated() {
-            guard let id = compact.id else { continue }
-            let key = IDKey(id: id, group: renderingGroups[Int(sourceRendering[sourceIndex])])
-            guard conflictingIDs.contains(key) else { continue }
-            var variant = variant(ofSource: Int32(sourceIndex))
-            variant.modelID = nil
-            variants[key, default: VariantList()].add(variant, source: source(Int32(sourceIndex)))
-        }
-        return conflictingIDs.sorted { firstSourceByID[$0, default: 0] < firstSourceByID[$1, default: 0] }.map { key in
-            let group = groups[Int(key.group)]
-            return IDConflict(
-                id: key.id,
-                voiceID: group.voiceID,
-                language: group.language,
-                variants: variants[key, default: VariantList()].variants
-            )
-        }
-    }
 }
 
-/// A phrase with its cache key.
-public struct KeyedPhrase: Sendable {
-    /// The cache key of the phrase.
-    public var key: CacheKey
-    /// The phrase.
-    public var phrase: Phrase
+/// The phrases of one file with their cache keys and lengths, computed once (in parallel, by
+/// the ``Planner``) before they are merged.
+public struct KeyedPhrases: Sendable {
+    /// The phrases, in file order.
+    public var phrases: [Phrase]
+    /// The key of each phrase.
+    public var keys: [CacheKey]
+    /// The length of each phrase's text in Unicode scalars.
+    public var characters: [Int]
 
-    /// Pairs a phrase with its key.
+    /// Keys every phrase.
     /// - Parameters:
-    ///   - key: The key.
-    ///   - phrase: The phrase.
-    public init(key: CacheKey, phrase: Phrase) {
-        self.key = key
-        self.phrase = phrase
-    }
-}
-
-private struct CompactSource: Sendable {
-    var file: Int32
-    var line: Int32
-    var column: Int32
-    var id: String?
-}
-
-private struct GroupKey: Hashable, Sendable {
-    var voiceID: String
-    var language: String
-}
-
-private struct IDKey: Hashable, Sendable {
-    var id: String
-    var group: Int32
-}
-
-private struct Variant: Hashable, Sendable {
-    var text: String
-    var modelID: String?
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        sameBytes(lhs.text, rhs.text) && lhs.modelID == rhs.modelID
-    }
-
-    func hash(into hasher: inout Hasher) {
-        for byte in text.utf8 { hasher.combine(byte) }
-        hasher.combine(modelID)
-    }
-}
-
-/// Variants in order of first appearance, each with its sources.
-private struct VariantList {
-    var variants: [PhraseVariant] = []
-    var positions: [Variant: Int] = [:]
-
-    mutating func add(_ variant: Variant, source: PhraseSource) {
-        if let position = positions[variant] {
-            variants[position].sources.append(source)
-        } else {
-            positions[variant] = variants.count
-            variants.append(PhraseVariant(text: variant.text, modelID: variant.modelID, sources: [source]))
+    ///   - phrases: The phrases, in file order.
+    ///   - scheme: The key scheme.
+    public init(_ phrases: [Phrase], scheme: KeyScheme) {
+        var hasher = KeyHasher(scheme: scheme)
+        var keys: [CacheKey] = []
+        var characters: [Int] = []
+        keys.reserveCapacity(phrases.count)
+        characters.reserveCapacity(phrases.count)
+        for phrase in phrases {
+            keys.append(hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language))
+            characters.append(scalarCount(phrase.text))
         }
+        self.phrases = phrases
+        self.keys = keys
+        self.characters = characters
     }
 }
 
-/// Byte equality: Swift's `==` on strings treats canonically equivalent texts (NFC and NFD) as
-/// equal, but the cache key does not.
-func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
-    lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+/// The number of Unicode scalars in `text` (Python's `len`), counted on its UTF-8 bytes.
+func scalarCount(_ text: String) -> Int {
+    var text = text
+    return text.withUTF8 { bytes in
+        var count = 0
+        for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
 }

@@ -56,8 +56,8 @@ public struct PlanDocument: Encodable, Sendable {
         try container.encode(plan.files, forKey: .files)
         try container.encode(plan.totals, forKey: .totals)
         try container.encode(plan.groups.map(GroupEntry.init), forKey: .groups)
-        try container.encode(plan.collisions.map(CollisionEntry.init), forKey: .collisions)
-        try container.encode(plan.idConflicts.map(IDConflictEntry.init), forKey: .idConflicts)
+        try container.encode(plan.collisions().map(CollisionEntry.init), forKey: .collisions)
+        try container.encode(plan.idConflicts().map(IDConflictEntry.init), forKey: .idConflicts)
         try container.encode(plan.problems.flatMap(ProblemEntry.entries), forKey: .problems)
         if listRenderings {
             try container.encode(plan.renderings.map(RenderingEntry.init), forKey: .renderings)

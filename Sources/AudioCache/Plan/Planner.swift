@@ -87,6 +87,7 @@ public struct Planner: Sendable {
                         throw AudioCacheError.gathering(outcome.problems)
                     }
                     builder.skip(outcome.problems)
+                    builder.reserveCapacity(phrases: outcome.phrases.phrases.count)
                     builder.add(file: outcome.path, phrases: outcome.phrases)
                     merged += 1
                 }
@@ -112,13 +113,7 @@ public struct Planner: Sendable {
             problems.append(error)
         }
         problems = sink.problems + problems
-        var hasher = KeyHasher(scheme: options.keyScheme)
-        let keyed = sink.phrases.map { phrase in
-            KeyedPhrase(
-                key: hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language),
-                phrase: phrase
-            )
-        }
+        let keyed = KeyedPhrases(sink.takePhrases(), scheme: options.keyScheme)
         return FileOutcome(path: file.path, phrases: keyed, problems: problems)
     }
 }
@@ -126,7 +121,7 @@ public struct Planner: Sendable {
 /// What reading one file produced.
 struct FileOutcome: Sendable {
     var path: String
-    var phrases: [KeyedPhrase]
+    var phrases: KeyedPhrases
     var problems: [AudioCacheError]
 }
 
