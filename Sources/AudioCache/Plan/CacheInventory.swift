@@ -4,6 +4,22 @@ public protocol CacheInventory: Sendable {
     /// - Parameter rendering: The rendering the manifests ask for.
     /// - Returns: Cached, missing, or stale.
     func status(of rendering: Rendering) -> RenderingStatus
+
+    /// The status of every rendering of a plan, in order.
+    ///
+    /// The default asks ``status(of:)`` for each; inventories that can answer in bulk override it.
+    /// - Parameter renderings: The renderings.
+    /// - Returns: One status per rendering.
+    func statuses(of renderings: RenderingList) -> [RenderingStatus]
+}
+
+extension CacheInventory {
+    /// Asks ``status(of:)`` for each rendering.
+    /// - Parameter renderings: The renderings.
+    /// - Returns: One status per rendering.
+    public func statuses(of renderings: RenderingList) -> [RenderingStatus] {
+        renderings.map { status(of: $0) }
+    }
 }
 
 /// A cache with nothing in it: every rendering is missing. Used when the cache folder does not
@@ -16,4 +32,11 @@ public struct EmptyCacheInventory: CacheInventory {
     /// - Parameter rendering: Ignored.
     /// - Returns: ``RenderingStatus/missing``.
     public func status(of rendering: Rendering) -> RenderingStatus { .missing }
+
+    /// Every rendering is missing.
+    /// - Parameter renderings: The renderings.
+    /// - Returns: ``RenderingStatus/missing`` for each.
+    public func statuses(of renderings: RenderingList) -> [RenderingStatus] {
+        Array(repeating: .missing, count: renderings.count)
+    }
 }

@@ -8,7 +8,7 @@ public struct Plan: Sendable {
     /// The key scheme the renderings are keyed by.
     public var keyScheme: KeyScheme
     /// One entry per unique cache key, in order of first occurrence.
-    public var renderings: [Rendering]
+    public var renderings: RenderingList
     /// Counts per voice and language, sorted by voice then language.
     public var groups: [PlanGroup]
     /// Counts over all groups.
@@ -16,13 +16,15 @@ public struct Plan: Sendable {
     /// Problems skipped over (with `skipInvalid`), in file order.
     public var problems: [AudioCacheError]
     /// Every phrase occurrence, compactly.
-    let occurrences: PlanOccurrences
+    var occurrences: PlanOccurrences { renderings.occurrences }
 
     /// The manifest files read, in the order they were read.
     public var files: [String] { occurrences.files }
 
     /// The renderings that a warm run would have to fetch: missing or stale ones.
-    public var renderingsToFetch: [Rendering] { renderings.filter { $0.status != .cached } }
+    public var renderingsToFetch: [Rendering] {
+        renderings.indices.filter { renderings.statuses[$0] != .cached }.map { renderings[$0] }
+    }
 
     /// How many keys several phrases share although their original text (or model) differs.
     public var collisionCount: Int { occurrences.collided.count }

@@ -5,11 +5,11 @@
 /// ``finish(keyScheme:inventory:)``. Memory grows with the number of phrases by one compact
 /// source record each, plus one ``Rendering`` per unique key.
 public struct PlanBuilder: Sendable {
-    private var occurrences = PlanOccurrences()
-    private var renderings: [Rendering] = []
+    private var list = RenderingList()
     private var indexByKey: [CacheKey: Int32] = [:]
     private var groupIndex: [GroupKey: Int32] = [:]
     private var lastGroup: (key: GroupKey, index: Int32)?
+    private var modelIndex: [String: Int32] = [:]
     private var phrasesPerGroup: [Int] = []
     private var collided: Set<Int32> = []
     private var firstSourceByID: [IDKey: Int32] = [:]
@@ -19,6 +19,26 @@ public struct PlanBuilder: Sendable {
     /// Creates an empty builder.
     public init() {}
 
+    /// Makes room for about `phrases` more phrases, so that the indexes do not grow step by step.
+    /// - Parameter phrases: The number of phrases expected.
+    public mutating func reserveCapacity(phrases: Int) {
+        let total = list.occurrences.sources.count + phrases
+        // Grow geometrically: reserving exactly what each file needs would rehash every time.
+        if indexByKey.capacity < total {
+            let capacity = max(total, indexByKey.capacity * 2)
+            indexByKey.reserveCapacity(capacity)
+            list.reserveCapacity(capacity)
+        }
+        if firstSourceByID.capacity < total {
+            firstSourceByID.reserveCapacity(max(total, firstSourceByID.capacity * 2))
+        }
+        if list.occurrences.sources.capacity < total {
+            let capacity = max(total, list.occurrences.sources.capacity * 2)
+            list.occurrences.sources.reserveCapacity(capacity)
+            list.occurrences.sourceRendering.reserveCapacity(capacity)
+        }
+    }
+
     /// Adds the phrases of one file, in file order, with their keys.
     ///
     /// Reserve room first with ``reserveCapacity(phrases:)`` when the total is known.
@@ -26,22 +46,16 @@ public struct PlanBuilder: Sendable {
     ///   - file: The file's path as shown to the user.
     ///   - phrases: The file's valid phrases and their keys.
     public mutating func add(file: String, phrases: KeyedPhrases) {
-        let keyed = phrases
-        let fileIndex = Int32(occurrences.files.count)
-        occurrences.files.append(file)
-        let count = keyed.phrases.count
-        occurrences.sources.reserveCapacity(occurrences.sources.count + count)
-        occurrences.sourceRendering.reserveCapacity(occurrences.sources.count + count)
-        for index in keyed.phrases.indices {
-            add(keyed.phrases[index], key: keyed.keys[index], characters: keyed.characters[index], fileIndex: fileIndex)
+        let fileIndex = Int32(list.occurrences.files.count)
+        list.occurrences.files.append(file)
+        for index in phrases.phrases.indices {
+            add(
+                phrases.phrases[index],
+                key: phrases.keys[index],
+                characters: phrases.characters[index],
+                fileIndex: fileIndex
+            )
         }
-    }
-
-    /// Makes room for about `phrases` more phrases, so that the indexes do not grow step by step.
-    /// - Parameter phrases: The number of phrases expected.
-    public mutating func reserveCapacity(phrases: Int) {
-        indexByKey.reserveCapacity(indexByKey.count + phrases)
-        firstSourceByID.reserveCapacity(firstSourceByID.count + phrases)
     }
 
     /// Records problems that were skipped over, to report with the plan.
@@ -51,8 +65,8 @@ public struct PlanBuilder: Sendable {
     }
 
     private mutating func add(_ phrase: Phrase, key: CacheKey, characters: Int, fileIndex: Int32) {
-        let sourceIndex = Int32(occurrences.sources.count)
-        occurrences.sources.append(
+        let sourceIndex = Int32(list.occurrences.sources.count)
+        list.occurrences.sources.append(
             CompactSource(
                 file: fileIndex,
                 line: Int32(clamping: phrase.location.line ?? 0),
@@ -60,35 +74,30 @@ public struct PlanBuilder: Sendable {
                 id: phrase.id
             )
         )
-        let candidate = Int32(renderings.count)
+        let candidate = Int32(list.keys.count)
         let renderingIndex = Self.insert(key, candidate, into: &indexByKey)
         let group: Int32
+        let model = self.model(phrase.modelID)
         if renderingIndex == candidate {
             group = self.group(voiceID: phrase.voiceID, language: phrase.language)
-            occurrences.renderingGroups.append(group)
-            renderings.append(
-                Rendering(
-                    key: key,
-                    text: phrase.text,
-                    voiceID: phrase.voiceID,
-                    language: phrase.language,
-                    modelID: phrase.modelID,
-                    characters: characters,
-                    occurrences: 1,
-                    firstSource: occurrences.source(Int(sourceIndex)),
-                    status: .missing
-                )
-            )
+            list.keys.append(key)
+            list.texts.append(phrase.text)
+            list.groupIndices.append(group)
+            list.modelIndices.append(model)
+            list.characterCounts.append(Int32(clamping: characters))
+            list.occurrenceCounts.append(1)
+            list.firstSources.append(sourceIndex)
+            list.statuses.append(.missing)
         } else {
             let index = Int(renderingIndex)
-            group = occurrences.renderingGroups[index]
-            renderings[index].occurrences += 1
-            if !sameBytes(phrase.text, renderings[index].text) || phrase.modelID != renderings[index].modelID {
-                occurrences.differing[sourceIndex] = Variant(text: phrase.text, modelID: phrase.modelID)
+            group = list.groupIndices[index]
+            list.occurrenceCounts[index] += 1
+            if model != list.modelIndices[index] || !sameBytes(phrase.text, list.texts[index]) {
+                list.occurrences.differing[sourceIndex] = Variant(text: phrase.text, modelID: phrase.modelID)
                 collided.insert(renderingIndex)
             }
         }
-        occurrences.sourceRendering.append(renderingIndex)
+        list.occurrences.sourceRendering.append(renderingIndex)
         phrasesPerGroup[Int(group)] += 1
         if let id = phrase.id {
             let idKey = IDKey(id: id, group: group)
@@ -106,15 +115,23 @@ public struct PlanBuilder: Sendable {
         return read(&dictionary[key, default: value])
     }
 
+    private mutating func model(_ modelID: String?) -> Int32 {
+        guard let modelID else { return -1 }
+        let candidate = Int32(list.modelNames.count)
+        let index = Self.insert(modelID, candidate, into: &modelIndex)
+        if index == candidate { list.modelNames.append(modelID) }
+        return index
+    }
+
     private mutating func group(voiceID: String, language: String) -> Int32 {
         if let lastGroup, sameBytes(lastGroup.key.voiceID, voiceID), sameBytes(lastGroup.key.language, language) {
             return lastGroup.index
         }
         let key = GroupKey(voiceID: voiceID, language: language)
-        let candidate = Int32(occurrences.groups.count)
+        let candidate = Int32(list.groups.count)
         let index = Self.insert(key, candidate, into: &groupIndex)
         if index == candidate {
-            occurrences.groups.append(key)
+            list.groups.append(key)
             phrasesPerGroup.append(0)
         }
         lastGroup = (key, index)
@@ -122,7 +139,7 @@ public struct PlanBuilder: Sendable {
     }
 
     private func text(ofSource index: Int32) -> String {
-        occurrences.differing[index]?.text ?? renderings[Int(occurrences.sourceRendering[Int(index)])].text
+        list.occurrences.differing[index]?.text ?? list.texts[Int(list.occurrences.sourceRendering[Int(index)])]
     }
 
     /// The finished plan, with each rendering's status taken from `inventory`.
@@ -131,27 +148,25 @@ public struct PlanBuilder: Sendable {
     ///   - inventory: What the cache holds.
     /// - Returns: The plan.
     public consuming func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
-        var finished = renderings
-        renderings = []
-        let groups = occurrences.groups
-        var counts = [PlanCounts](repeating: PlanCounts(), count: groups.count)
+        var finished = list
+        list = RenderingList()
+        finished.statuses = inventory.statuses(of: finished)
+        var counts = [PlanCounts](repeating: PlanCounts(), count: finished.groups.count)
         for (index, count) in phrasesPerGroup.enumerated() { counts[index].phrases = count }
         for index in finished.indices {
-            let status = inventory.status(of: finished[index])
-            finished[index].status = status
-            let characters = finished[index].characters
-            let group = Int(occurrences.renderingGroups[index])
+            let characters = Int(finished.characterCounts[index])
+            let group = Int(finished.groupIndices[index])
             counts[group].renderings += 1
             counts[group].characters += characters
-            switch status {
+            switch finished.statuses[index] {
             case .cached: counts[group].cached += 1
             case .missing: counts[group].missing += 1
             case .stale: counts[group].stale += 1
             }
-            if status != .cached { counts[group].charactersToFetch += characters }
+            if finished.statuses[index] != .cached { counts[group].charactersToFetch += characters }
         }
-        for index in collided { counts[Int(occurrences.renderingGroups[Int(index)])].collisions += 1 }
-        var planGroups = zip(groups, counts).map { key, counts in
+        for index in collided { counts[Int(finished.groupIndices[Int(index)])].collisions += 1 }
+        var planGroups = zip(finished.groups, counts).map { key, counts in
             PlanGroup(voiceID: key.voiceID, language: key.language, counts: counts)
         }
         planGroups.sort {
@@ -160,9 +175,8 @@ public struct PlanBuilder: Sendable {
         }
         var totals = PlanCounts()
         for group in planGroups { totals.add(group.counts) }
-        var details = occurrences
-        details.collided = collided.sorted()
-        details.conflictingIDs = conflictingIDs.sorted {
+        finished.occurrences.collided = collided.sorted()
+        finished.occurrences.conflictingIDs = conflictingIDs.sorted {
             firstSourceByID[$0, default: 0] < firstSourceByID[$1, default: 0]
         }
         return Plan(
@@ -170,8 +184,7 @@ public struct PlanBuilder: Sendable {
             renderings: finished,
             groups: planGroups,
             totals: totals,
-            problems: problems,
-            occurrences: details
+            problems: problems
         )
     }
 }

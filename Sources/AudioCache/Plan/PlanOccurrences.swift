@@ -8,9 +8,6 @@ struct PlanOccurrences: Sendable {
     var sources: [CompactSource] = []
     /// The rendering of each source, by source index.
     var sourceRendering: [Int32] = []
-    /// The group of each rendering, by rendering index.
-    var renderingGroups: [Int32] = []
-    var groups: [GroupKey] = []
     /// Occurrences whose text or model differs from their rendering's, by source index.
     var differing: [Int32: Variant] = [:]
     /// Renderings with more than one variant, in rendering order (filled in by `finish`).
@@ -28,13 +25,13 @@ struct PlanOccurrences: Sendable {
         )
     }
 
-    func variant(ofSource index: Int, in renderings: [Rendering]) -> Variant {
+    func variant(ofSource index: Int, in renderings: RenderingList) -> Variant {
         if let variant = differing[Int32(index)] { return variant }
-        let rendering = renderings[Int(sourceRendering[index])]
-        return Variant(text: rendering.text, modelID: rendering.modelID)
+        let rendering = Int(sourceRendering[index])
+        return Variant(text: renderings.texts[rendering], modelID: renderings.modelID(at: rendering))
     }
 
-    func collisions(in renderings: [Rendering], limit: Int) -> [Collision] {
+    func collisions(in renderings: RenderingList, limit: Int) -> [Collision] {
         let chosen = collided.prefix(limit)
         guard !chosen.isEmpty else { return [] }
         var lists: [Int32: VariantList] = Dictionary(uniqueKeysWithValues: chosen.map { ($0, VariantList()) })
@@ -42,30 +39,30 @@ struct PlanOccurrences: Sendable {
             lists[renderingIndex]?.add(variant(ofSource: sourceIndex, in: renderings), source: source(sourceIndex))
         }
         return chosen.map { index in
-            let rendering = renderings[Int(index)]
+            let group = renderings.groups[Int(renderings.groupIndices[Int(index)])]
             return Collision(
-                key: rendering.key,
-                voiceID: rendering.voiceID,
-                language: rendering.language,
+                key: renderings.keys[Int(index)],
+                voiceID: group.voiceID,
+                language: group.language,
                 variants: lists[index]?.variants ?? []
             )
         }
     }
 
-    func idConflicts(in renderings: [Rendering], limit: Int) -> [IDConflict] {
+    func idConflicts(in renderings: RenderingList, limit: Int) -> [IDConflict] {
         let chosen = conflictingIDs.prefix(limit)
         guard !chosen.isEmpty else { return [] }
         var lists: [IDKey: VariantList] = Dictionary(uniqueKeysWithValues: chosen.map { ($0, VariantList()) })
         for (sourceIndex, compact) in sources.enumerated() {
             guard let id = compact.id else { continue }
-            let key = IDKey(id: id, group: renderingGroups[Int(sourceRendering[sourceIndex])])
+            let key = IDKey(id: id, group: renderings.groupIndices[Int(sourceRendering[sourceIndex])])
             guard lists[key] != nil else { continue }
             var variant = variant(ofSource: sourceIndex, in: renderings)
             variant.modelID = nil
             lists[key]?.add(variant, source: source(sourceIndex))
         }
         return chosen.map { key in
-            let group = groups[Int(key.group)]
+            let group = renderings.groups[Int(key.group)]
             return IDConflict(
                 id: key.id,
                 voiceID: group.voiceID,
