@@ -47,8 +47,13 @@ public enum FieldRules {
     ///   - maxCharacters: The limit in Unicode scalars.
     /// - Returns: What is wrong, or `nil`.
     public static func problem(withText text: String, maxCharacters: Int) -> String? {
-        // One pass over the bytes: a scalar is counted at its lead byte, and the control
-        // characters in question are single bytes that never occur inside a multi-byte sequence.
+        check(text: text, maxCharacters: maxCharacters).problem
+    }
+
+    /// The length of a text in Unicode scalars and its first problem, in one pass over its bytes.
+    static func check(text: String, maxCharacters: Int) -> (characters: Int, problem: String?) {
+        // A scalar is counted at its lead byte, and the control characters in question are single
+        // bytes that never occur inside a multi-byte sequence.
         var utf8 = text
         let (count, control) = utf8.withUTF8 { bytes -> (Int, UInt8?) in
             var count = 0
@@ -58,14 +63,18 @@ public enum FieldRules {
             }
             return (count, nil)
         }
-        if let control { return "text contains the control character U+\(hex4(UInt32(control))); remove it" }
-        if count == 0 { return "text is empty" }
-        // Usually settled by the first scalar.
-        if !text.unicodeScalars.contains(where: { !PythonText.isSpace($0) }) { return "text holds only whitespace" }
-        if count > maxCharacters {
-            return "text is \(count) characters long; the limit is \(maxCharacters) (see --max-text-length)"
+        if let control {
+            return (count, "text contains the control character U+\(hex4(UInt32(control))); remove it")
         }
-        return nil
+        if count == 0 { return (0, "text is empty") }
+        // Usually settled by the first scalar.
+        if !text.unicodeScalars.contains(where: { !PythonText.isSpace($0) }) {
+            return (count, "text holds only whitespace")
+        }
+        if count > maxCharacters {
+            return (count, "text is \(count) characters long; the limit is \(maxCharacters) (see --max-text-length)")
+        }
+        return (count, nil)
     }
 
     private static func isSafe(_ value: String, maxLength: Int, extra: [UInt8]) -> Bool {

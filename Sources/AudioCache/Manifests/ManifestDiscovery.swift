@@ -15,16 +15,21 @@ public struct ManifestFile: Sendable, Hashable {
     public var format: ManifestFormat
     /// Defaults from the folder layout `<voice_id>/<language>/…` (empty for files named directly).
     public var folderDefaults: PhraseDefaults
+    /// The size in bytes when the file was found (a hint for planning memory, not a promise).
+    public var size: Int
 
     /// Creates a manifest file entry.
     /// - Parameters:
     ///   - path: The path to show and open.
     ///   - format: The manifest format.
     ///   - folderDefaults: Defaults from the folder layout.
-    public init(path: String, format: ManifestFormat, folderDefaults: PhraseDefaults = PhraseDefaults()) {
+    ///   - size: The size in bytes, if known.
+    public init(path: String, format: ManifestFormat, folderDefaults: PhraseDefaults = PhraseDefaults(), size: Int = 0)
+    {
         self.path = path
         self.format = format
         self.folderDefaults = folderDefaults
+        self.size = size
     }
 }
 
@@ -65,7 +70,7 @@ public enum ManifestDiscovery {
                     problems: &problems
                 )
             } else if let format = ManifestFormat(pathExtension: pathExtension(of: path)) {
-                files.append(ManifestFile(path: path, format: format))
+                files.append(ManifestFile(path: path, format: format, size: Int(info.st_size)))
             } else {
                 problems.append(unsupported(path))
             }
@@ -126,7 +131,9 @@ public enum ManifestDiscovery {
                 )
             case S_IFREG:
                 if let format = ManifestFormat(pathExtension: pathExtension(of: name)) {
-                    files.append(ManifestFile(path: path, format: format, folderDefaults: defaults))
+                    files.append(
+                        ManifestFile(path: path, format: format, folderDefaults: defaults, size: Int(info.st_size))
+                    )
                 } else if !isDocumentation(name) {
                     problems.append(unsupported(path))
                 }

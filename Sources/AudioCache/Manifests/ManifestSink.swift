@@ -1,5 +1,5 @@
 /// Collects the phrases one manifest file yields: applies the outer defaults, validates every
-/// field and keeps either the phrase or a problem naming its line.
+/// field and keeps either the phrase (with its cache key) or a problem naming its line.
 ///
 /// Readers call ``add(_:)`` for every phrase they find and ``report(_:)`` for problems that do
 /// not stop the file; problems that make the rest of the file unreadable (malformed syntax) are
@@ -12,7 +12,10 @@ public struct ManifestSink: Sendable {
     /// Bounds on the input.
     public let limits: ManifestLimits
     /// The valid phrases, in file order.
-    public private(set) var phrases: [Phrase] = []
+    public var phrases: [Phrase] { keyed.phrases }
+    /// The valid phrases with their keys and lengths.
+    private var keyed = KeyedPhrases()
+    private var hasher: KeyHasher
     /// The problems found so far, in file order.
     public private(set) var problems: [AudioCacheError] = []
 
@@ -25,24 +28,28 @@ public struct ManifestSink: Sendable {
     ///   - path: The path of the file.
     ///   - outerDefaults: Defaults from the folder layout and the command line, already merged.
     ///   - limits: Bounds on the input.
+    ///   - keyScheme: How phrases are keyed.
     public init(
         path: String,
         outerDefaults: PhraseDefaults = PhraseDefaults(),
-        limits: ManifestLimits = ManifestLimits()
+        limits: ManifestLimits = ManifestLimits(),
+        keyScheme: KeyScheme = .md5TextVoiceLanguageV1
     ) {
         self.path = path
         self.outerDefaults = outerDefaults
         self.limits = limits
+        self.hasher = KeyHasher(scheme: keyScheme)
     }
 
     /// Whether the file has produced so many problems that reading on is pointless.
     public var isSaturated: Bool { problems.count >= limits.maxProblemsPerFile }
 
-    /// Hands over the phrases collected so far, leaving the sink without them (no copy).
-    /// - Returns: The valid phrases, in file order.
-    public mutating func takePhrases() -> [Phrase] {
-        var taken: [Phrase] = []
-        swap(&taken, &phrases)
+    /// Hands over the phrases collected so far with their keys, leaving the sink without them
+    /// (no copy).
+    /// - Returns: The valid phrases, in file order, with their keys and lengths.
+    public mutating func takeKeyedPhrases() -> KeyedPhrases {
+        var taken = KeyedPhrases()
+        swap(&taken, &keyed)
         return taken
     }
 
@@ -59,7 +66,8 @@ public struct ManifestSink: Sendable {
         guard let text = raw.text else {
             return report(.badData(at: location, "phrase has no text"))
         }
-        if let problem = FieldRules.problem(withText: text, maxCharacters: limits.maxTextCharacters) {
+        let (characters, problem) = FieldRules.check(text: text, maxCharacters: limits.maxTextCharacters)
+        if let problem {
             return report(.badData(at: location, problem))
         }
         guard let voiceID = raw.voiceID ?? outerDefaults.voiceID else {
@@ -117,7 +125,7 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
-        phrases.append(
+        keyed.append(
             Phrase(
                 text: text,
                 voiceID: voiceID,
@@ -126,7 +134,9 @@ public struct ManifestSink: Sendable {
                 id: raw.id,
                 tags: raw.tags,
                 location: location
-            )
+            ),
+            key: hasher.key(text: text, voiceID: voiceID, language: language),
+            characters: characters
         )
     }
 }

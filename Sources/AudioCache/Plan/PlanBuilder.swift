@@ -12,8 +12,12 @@ public struct PlanBuilder: Sendable {
     private var modelIndex: [String: Int32] = [:]
     private var phrasesPerGroup: [Int] = []
     private var collided: Set<Int32> = []
+    /// The first source of each id (within a group), by a 64-bit hash of the id and group.
+    private var firstSourceByIDHash: [UInt64: Int32] = [:]
+    /// The same, exactly, for the rare ids whose hash another id already holds.
     private var firstSourceByID: [IDKey: Int32] = [:]
-    private var conflictingIDs: Set<IDKey> = []
+    /// Ids used for different texts, with their first source.
+    private var conflictingIDs: [IDKey: Int32] = [:]
     private var problems: [AudioCacheError] = []
 
     /// Creates an empty builder.
@@ -100,11 +104,38 @@ public struct PlanBuilder: Sendable {
         list.occurrences.sourceRendering.append(renderingIndex)
         phrasesPerGroup[Int(group)] += 1
         if let id = phrase.id {
-            let idKey = IDKey(id: id, group: group)
-            let first = Self.insert(idKey, sourceIndex, into: &firstSourceByID)
+            let first = firstSource(ofID: id, group: group, sourceIndex: sourceIndex)
             if first != sourceIndex && !sameBytes(text(ofSource: first), phrase.text) {
-                conflictingIDs.insert(idKey)
+                conflictingIDs[IDKey(id: id, group: group)] = first
             }
+        }
+    }
+
+    /// The first source that used `id` in `group`, after recording `sourceIndex` if none did.
+    ///
+    /// Looks the id up by a 64-bit hash of its bytes (cheap to hash, small to store) and checks
+    /// the bytes of the source found; an id whose hash is taken by another id goes to an exact
+    /// table instead, so a hash collision can never merge two ids.
+    private mutating func firstSource(ofID id: String, group: Int32, sourceIndex: Int32) -> Int32 {
+        let first = Self.insert(Self.hash(id: id, group: group), sourceIndex, into: &firstSourceByIDHash)
+        if first == sourceIndex { return first }
+        if let firstID = list.occurrences.sources[Int(first)].id, sameBytes(firstID, id),
+            list.groupIndices[Int(list.occurrences.sourceRendering[Int(first)])] == group
+        {
+            return first
+        }
+        return Self.insert(IDKey(id: id, group: group), sourceIndex, into: &firstSourceByID)
+    }
+
+    /// FNV-1a over the id's UTF-8 bytes, then the group.
+    private static func hash(id: String, group: Int32) -> UInt64 {
+        var id = id
+        return id.withUTF8 { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            return (hash ^ UInt64(UInt32(bitPattern: group))) &* 0x100_0000_01b3
         }
     }
 
@@ -176,9 +207,7 @@ public struct PlanBuilder: Sendable {
         var totals = PlanCounts()
         for group in planGroups { totals.add(group.counts) }
         finished.occurrences.collided = collided.sorted()
-        finished.occurrences.conflictingIDs = conflictingIDs.sorted {
-            firstSourceByID[$0, default: 0] < firstSourceByID[$1, default: 0]
-        }
+        finished.occurrences.conflictingIDs = conflictingIDs.sorted { $0.value < $1.value }.map(\.key)
         return Plan(
             keyScheme: keyScheme,
             renderings: finished,
@@ -216,6 +245,19 @@ public struct KeyedPhrases: Sendable {
         self.phrases = phrases
         self.keys = keys
         self.characters = characters
+    }
+
+    /// No phrases.
+    init() {
+        phrases = []
+        keys = []
+        characters = []
+    }
+
+    mutating func append(_ phrase: Phrase, key: CacheKey, characters count: Int) {
+        phrases.append(phrase)
+        keys.append(key)
+        characters.append(count)
     }
 }
 

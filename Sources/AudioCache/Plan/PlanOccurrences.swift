@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Every phrase occurrence behind a plan, stored compactly (one small record per phrase), and
 /// the queries that turn them into collisions and id conflicts on demand.
 ///
@@ -124,5 +132,13 @@ struct VariantList: Sendable {
 /// Byte equality: Swift's `==` on strings treats canonically equivalent texts (NFC and NFD) as
 /// equal, but the cache key does not.
 func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
-    lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+    guard lhs.utf8.count == rhs.utf8.count else { return false }
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+            guard let leftStart = left.baseAddress, let rightStart = right.baseAddress else { return true }
+            return memcmp(leftStart, rightStart, left.count) == 0
+        }
+    }
 }

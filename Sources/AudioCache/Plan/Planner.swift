@@ -70,6 +70,9 @@ public struct Planner: Sendable {
             var next = 0
             var merged = 0
             var finished: [Int: FileOutcome] = [:]
+            let totalBytes = files.reduce(0) { $0 + $1.size }
+            var mergedBytes = 0
+            var mergedPhrases = 0
             func startMore() {
                 while next < files.count && next - merged < options.concurrency {
                     let index = next
@@ -87,7 +90,15 @@ public struct Planner: Sendable {
                         throw AudioCacheError.gathering(outcome.problems)
                     }
                     builder.skip(outcome.problems)
-                    builder.reserveCapacity(phrases: outcome.phrases.phrases.count)
+                    // Size the indexes for the whole run from the phrases per byte seen so far, so
+                    // that they are not rehashed file after file.
+                    mergedBytes += files[merged].size
+                    mergedPhrases += outcome.phrases.phrases.count
+                    let expected =
+                        mergedBytes > 0
+                        ? Int(Double(mergedPhrases) * Double(totalBytes) / Double(mergedBytes) * 1.05) : 0
+                    let count = outcome.phrases.phrases.count
+                    builder.reserveCapacity(phrases: max(count, expected - (mergedPhrases - count)))
                     builder.add(file: outcome.path, phrases: outcome.phrases)
                     merged += 1
                 }
@@ -102,7 +113,8 @@ public struct Planner: Sendable {
         var sink = ManifestSink(
             path: file.path,
             outerDefaults: options.defaults.overridden(by: file.folderDefaults),
-            limits: options.limits
+            limits: options.limits,
+            keyScheme: options.keyScheme
         )
         var problems: [AudioCacheError] = []
         do {
@@ -113,8 +125,7 @@ public struct Planner: Sendable {
             problems.append(error)
         }
         problems = sink.problems + problems
-        let keyed = KeyedPhrases(sink.takePhrases(), scheme: options.keyScheme)
-        return FileOutcome(path: file.path, phrases: keyed, problems: problems)
+        return FileOutcome(path: file.path, phrases: sink.takeKeyedPhrases(), problems: problems)
     }
 }
 
