@@ -126,6 +126,42 @@ import Testing
         #expect(plan.renderingsToFetch.map(\.text) == ["stale one", "new one"])
     }
 
+    @Test func idsWhoseHashesCollideAreStillTellApart() throws {
+        var builder = PlanBuilder(idHash: { _, _ in 42 })
+        builder.add(
+            phrasesOf: "a.csv",
+            phrases: [
+                phrase("Uno", id: "one", line: 2),
+                phrase("Dos", id: "two", line: 3),
+                phrase("Uno", id: "one", line: 4),
+                phrase("Tres", id: "two", line: 5),
+                phrase("Cuatro", voice: "en", language: "en", id: "one", line: 6),
+            ]
+        )
+        let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
+        let conflict = try #require(plan.idConflicts().first)
+        #expect(plan.idConflictCount == 1)
+        #expect(conflict.id == "two")
+        #expect(conflict.variants.map(\.text) == ["Dos", "Tres"])
+    }
+
+    @Test func theTextReportListsTheFirstCollisionsAndCountsTheRest() {
+        var builder = PlanBuilder()
+        builder.add(
+            phrasesOf: "a.csv",
+            phrases: (0..<5).flatMap { index in
+                [phrase("Word \(index)", line: 2 * index + 2), phrase("WORD \(index)", line: 2 * index + 3)]
+            }
+        )
+        let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
+        let text = plan.summaryText(cache: "cache", listLimit: 2)
+        #expect(text.contains("5 collisions: phrases share a key but differ in text or model; the first is rendered"))
+        #expect(text.contains("\"Word 1\" at a.csv:4"))
+        #expect(!text.contains("\"Word 2\""))
+        #expect(text.contains("… and 3 more (all of them are in --json)"))
+        #expect(plan.collisions().count == 5)
+    }
+
     @Test func groupedNumbers() {
         #expect(Plan.grouped(0) == "0")
         #expect(Plan.grouped(999) == "999")

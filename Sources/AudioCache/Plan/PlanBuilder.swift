@@ -20,8 +20,18 @@ public struct PlanBuilder: Sendable {
     private var conflictingIDs: [IDKey: Int32] = [:]
     private var problems: [AudioCacheError] = []
 
+    /// How ids are hashed for ``firstSource(ofID:group:sourceIndex:)``; replaceable in tests.
+    private let idHash: @Sendable (String, Int32) -> UInt64
+
     /// Creates an empty builder.
-    public init() {}
+    public init() {
+        idHash = Self.hash(id:group:)
+    }
+
+    /// Creates an empty builder that hashes ids with `idHash`, so that tests can force collisions.
+    init(idHash: @escaping @Sendable (String, Int32) -> UInt64) {
+        self.idHash = idHash
+    }
 
     /// Makes room for about `phrases` more phrases, so that the indexes do not grow step by step.
     /// - Parameter phrases: The number of phrases expected.
@@ -117,7 +127,7 @@ public struct PlanBuilder: Sendable {
     /// the bytes of the source found; an id whose hash is taken by another id goes to an exact
     /// table instead, so a hash collision can never merge two ids.
     private mutating func firstSource(ofID id: String, group: Int32, sourceIndex: Int32) -> Int32 {
-        let first = Self.insert(Self.hash(id: id, group: group), sourceIndex, into: &firstSourceByIDHash)
+        let first = Self.insert(idHash(id, group), sourceIndex, into: &firstSourceByIDHash)
         if first == sourceIndex { return first }
         if let firstID = list.occurrences.sources[Int(first)].id, sameBytes(firstID, id),
             list.groupIndices[Int(list.occurrences.sourceRendering[Int(first)])] == group

@@ -1,0 +1,55 @@
+import AudioCacheTestSupport
+import Testing
+
+@testable import AudioCache
+
+@Suite struct PlannerTests {
+    @Test func theFirstBadFileStopsThePlanWithEveryProblemOfThatFile() async throws {
+        let folder = try TemporaryFolder()
+        try folder.write("1-good.csv", "text,voice_id,language\nHola,es,es\n")
+        try folder.write("2-bad.csv", "text,voice_id,language\n,es,es\nAdiós,es,../x\nBien,es,es\n")
+        try folder.write("3-bad.jsonl", "{\"text\": \"\"}\n")
+        let planner = Planner(options: PlanOptions(concurrency: 3))
+        do {
+            _ = try await planner.plan(paths: [folder.path])
+            Issue.record("a bad file must stop the plan")
+        } catch let error as AudioCacheError {
+            #expect(
+                error.description
+                    == """
+                    \(folder.path)/2-bad.csv:2: text is empty
+                    \(folder.path)/2-bad.csv:3: language "../x" is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit
+                    """
+            )
+            #expect(error.kind == .badData)
+        }
+    }
+
+    @Test func skippingInvalidInputKeepsTheGoodPhrasesOfEveryFile() async throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.csv", "text,voice_id,language\nHola,es,es\n,es,es\n")
+        try folder.write("b.json", "{\"phrases\": [\"Adiós\"], \"voice_id\": \"es\", \"language\": \"es\"")
+        try folder.write("c.xml", "<script voice=\"es\" language=\"es\"><line>Hola</line><line>Buenas</line></script>")
+        let plan = try await Planner(options: PlanOptions(skipInvalid: true)).plan(paths: [folder.path])
+        #expect(plan.renderings.map(\.text) == ["Hola", "Buenas"])
+        #expect(plan.totals.phrases == 3)
+        #expect(plan.problems.count == 2)
+        #expect(plan.files == [folder.path + "/a.csv", folder.path + "/b.json", folder.path + "/c.xml"])
+    }
+
+    @Test(arguments: [1, 2, 8])
+    func thePlanDoesNotDependOnHowManyFilesAreReadAtOnce(concurrency: Int) async throws {
+        let folder = try TemporaryFolder()
+        for file in 0..<12 {
+            let rows = (0..<50).map { row in "Frase \(row % 17) del fichero \(file % 3),es,es" }
+            try folder.write("part-\(file).csv", "text,voice_id,language\n" + rows.joined(separator: "\n"))
+        }
+        let reference = try await Planner(options: PlanOptions(concurrency: 1)).plan(paths: [folder.path])
+        let plan = try await Planner(options: PlanOptions(concurrency: concurrency)).plan(paths: [folder.path])
+        #expect(plan.renderings.map(\.key) == reference.renderings.map(\.key))
+        #expect(plan.renderings.map(\.firstSource) == reference.renderings.map(\.firstSource))
+        #expect(plan.totals == reference.totals)
+        #expect(plan.totals.renderings == 51)
+        #expect(plan.totals.phrases == 600)
+    }
+}
