@@ -30,11 +30,17 @@ import Testing
         try folder.write("a.csv", "text,voice_id,language\nHola,es,es\n,es,es\n")
         try folder.write("b.json", "{\"phrases\": [\"Adiós\"], \"voice_id\": \"es\", \"language\": \"es\"")
         try folder.write("c.xml", "<script voice=\"es\" language=\"es\"><line>Hola</line><line>Buenas</line></script>")
+        try folder.write("d.csv", "text,voice_id,language\nAntes del error,es,es\n\"sin cerrar,es,es\n")
         let plan = try await Planner(options: PlanOptions(skipInvalid: true)).plan(paths: [folder.path])
         #expect(plan.renderings.map(\.text) == ["Hola", "Buenas"])
         #expect(plan.totals.phrases == 3)
-        #expect(plan.problems.count == 2)
-        #expect(plan.files == [folder.path + "/a.csv", folder.path + "/b.json", folder.path + "/c.xml"])
+        #expect(plan.problems.count == 3)
+        #expect(plan.problems.last?.description.hasPrefix(folder.path + "/d.csv:3:") == true)
+        #expect(
+            plan.files == [
+                folder.path + "/a.csv", folder.path + "/b.json", folder.path + "/c.xml", folder.path + "/d.csv",
+            ]
+        )
     }
 
     @Test(arguments: [1, 2, 8])

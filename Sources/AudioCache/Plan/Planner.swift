@@ -116,16 +116,15 @@ public struct Planner: Sendable {
             limits: options.limits,
             keyScheme: options.keyScheme
         )
-        var problems: [AudioCacheError] = []
         do {
             try MappedFile.withContents(of: file.path, displayPath: file.path) { bytes throws(AudioCacheError) in
                 try file.format.read(bytes, into: &sink)
             }
         } catch {
-            problems.append(error)
+            // A file that cannot be read to its end is left out as a whole, not half-read.
+            return FileOutcome(path: file.path, phrases: KeyedPhrases(), problems: sink.problems + [error])
         }
-        problems = sink.problems + problems
-        return FileOutcome(path: file.path, phrases: sink.takeKeyedPhrases(), problems: problems)
+        return FileOutcome(path: file.path, phrases: sink.takeKeyedPhrases(), problems: sink.problems)
     }
 }
 
