@@ -69,16 +69,16 @@ public struct PlanDocument: Sendable {
 
         writer.key("collisions")
         writer.beginArray()
-        let collisionLists = occurrences.collisionVariants(in: plan.renderings, limit: .max)
-        for position in collisionLists.indices {
-            let rendering = plan.renderings[Int(occurrences.collided[position])]
+        let collisions = occurrences.collisionVariants(in: plan.renderings, limit: .max)
+        for entry in 0..<collisions.count {
+            let rendering = plan.renderings[Int(occurrences.collided[entry])]
             writer.beginObject()
             writer.key("key")
             writer.string(rendering.key)
             writer.key("language")
             writer.string(rendering.language)
             writer.key("variants")
-            writeVariants(collisionLists[position], into: &writer)
+            writeVariants(of: entry, in: collisions, into: &writer)
             writer.key("voice_id")
             writer.string(rendering.voiceID)
             writer.endObject()
@@ -108,9 +108,9 @@ public struct PlanDocument: Sendable {
 
         writer.key("id_conflicts")
         writer.beginArray()
-        let conflictLists = occurrences.idConflictVariants(in: plan.renderings, limit: .max)
-        for position in conflictLists.indices {
-            let key = occurrences.conflictingIDs[position]
+        let conflicts = occurrences.idConflictVariants(in: plan.renderings, limit: .max)
+        for entry in 0..<conflicts.count {
+            let key = occurrences.conflictingIDs[entry]
             let group = occurrences.groups[Int(key.group)]
             writer.beginObject()
             writer.key("id")
@@ -118,7 +118,7 @@ public struct PlanDocument: Sendable {
             writer.key("language")
             writer.string(group.language)
             writer.key("variants")
-            writeVariants(conflictLists[position], into: &writer)
+            writeVariants(of: entry, in: conflicts, into: &writer)
             writer.key("voice_id")
             writer.string(group.voiceID)
             writer.endObject()
@@ -194,11 +194,12 @@ public struct PlanDocument: Sendable {
     }
 
     /// Writes `variants[]`: each `model_id` when set, `sources[]` and `text`.
-    private func writeVariants(_ list: VariantList, into writer: inout JSONWriter) {
-        let occurrences = plan.occurrences
+    private func writeVariants(of entry: Int, in table: VariantTable, into writer: inout JSONWriter) {
+        let sources = plan.occurrences.sources
+        let files = plan.occurrences.files
         writer.beginArray()
-        for position in list.variants.indices {
-            let variant = list.variants[position]
+        for position in table.variants(of: entry) {
+            let variant = table.variants[position]
             writer.beginObject()
             if let modelID = variant.modelID {
                 writer.key("model_id")
@@ -206,10 +207,10 @@ public struct PlanDocument: Sendable {
             }
             writer.key("sources")
             writer.beginArray()
-            for index in list.sources[position] {
-                let source = occurrences.sources[Int(index)]
+            for index in table.sources(of: position) {
+                let source = sources[Int(index)]
                 writeSource(
-                    file: occurrences.files[Int(source.file)],
+                    file: files[Int(source.file)],
                     line: Int(source.line),
                     column: source.column == 0 ? nil : Int(source.column),
                     id: source.id,

@@ -35,81 +35,87 @@ struct PlanOccurrences: Sendable {
     }
 
     func collisions(in renderings: [Rendering], limit: Int) -> [Collision] {
-        zip(collided.prefix(limit), collisionVariants(in: renderings, limit: limit)).map { index, list in
+        let table = collisionVariants(in: renderings, limit: limit)
+        return zip(collided.prefix(limit), 0..<table.count).map { index, entry in
             let rendering = renderings[Int(index)]
             return Collision(
                 key: rendering.key,
                 voiceID: rendering.voiceID,
                 language: rendering.language,
-                variants: phraseVariants(list)
+                variants: phraseVariants(of: entry, in: table)
             )
         }
     }
 
     func idConflicts(in renderings: [Rendering], limit: Int) -> [IDConflict] {
-        zip(conflictingIDs.prefix(limit), idConflictVariants(in: renderings, limit: limit)).map { key, list in
+        let table = idConflictVariants(in: renderings, limit: limit)
+        return zip(conflictingIDs.prefix(limit), 0..<table.count).map { key, entry in
             let group = groups[Int(key.group)]
             return IDConflict(
                 id: key.id,
                 voiceID: group.voiceID,
                 language: group.language,
-                variants: phraseVariants(list)
+                variants: phraseVariants(of: entry, in: table)
             )
         }
     }
 
-    /// The variants of the first `limit` collided renderings (`collided.prefix(limit)`), with the
+    /// The variants of the first `limit` collided renderings (entry `e` is `collided[e]`), with the
     /// indexes of their sources: what ``collisions(in:limit:)`` lists, without building a
     /// ``PhraseSource`` per occurrence.
-    func collisionVariants(in renderings: [Rendering], limit: Int) -> [VariantList] {
+    func collisionVariants(in renderings: [Rendering], limit: Int) -> VariantTable {
         let chosen = collided.prefix(limit)
-        guard !chosen.isEmpty else { return [] }
-        // The position of each chosen rendering in `lists`, by rendering index; -1 for the others.
-        var positions = [Int32](repeating: -1, count: renderings.count)
-        var lists: [VariantList] = []
-        lists.reserveCapacity(chosen.count)
+        // The entry of each chosen rendering, by rendering index; -1 for the others.
+        var entries = [Int32](repeating: -1, count: chosen.isEmpty ? 0 : renderings.count)
+        var firsts: [Variant] = []
+        firsts.reserveCapacity(chosen.count)
         for index in chosen {
-            positions[Int(index)] = Int32(lists.count)
+            entries[Int(index)] = Int32(firsts.count)
             let rendering = renderings[Int(index)]
-            lists.append(VariantList(first: Variant(text: rendering.text, modelID: rendering.modelID)))
+            firsts.append(Variant(text: rendering.text, modelID: rendering.modelID))
         }
-        for (sourceIndex, renderingIndex) in sourceRendering.enumerated() {
-            let position = Int(positions[Int(renderingIndex)])
-            guard position >= 0 else { continue }
-            // A rendering's text and model are its first source's: only the differing ones need a look.
-            if let variant = differing[Int32(sourceIndex)] {
-                lists[position].add(variant, source: Int32(sourceIndex))
-            } else {
-                lists[position].addToFirst(source: Int32(sourceIndex))
+        var builder = VariantTable.Builder(firsts: firsts)
+        if !chosen.isEmpty {
+            for (sourceIndex, renderingIndex) in sourceRendering.enumerated() {
+                let entry = Int(entries[Int(renderingIndex)])
+                guard entry >= 0 else { continue }
+                // A rendering's text and model are its first source's: only the others differ.
+                builder.add(differing[Int32(sourceIndex)], to: entry, source: Int32(sourceIndex))
             }
         }
-        return lists
+        return builder.finish()
     }
 
-    /// The texts of the first `limit` conflicting ids (`conflictingIDs.prefix(limit)`), with the
+    /// The texts of the first `limit` conflicting ids (entry `e` is `conflictingIDs[e]`), with the
     /// indexes of their sources: what ``idConflicts(in:limit:)`` lists, without building a
     /// ``PhraseSource`` per occurrence.
-    func idConflictVariants(in renderings: [Rendering], limit: Int) -> [VariantList] {
+    func idConflictVariants(in renderings: [Rendering], limit: Int) -> VariantTable {
         let chosen = conflictingIDs.prefix(limit)
-        guard !chosen.isEmpty else { return [] }
-        var positions: [IDKey: Int] = [:]
-        for (position, key) in chosen.enumerated() { positions[key] = position }
-        var lists = [VariantList](repeating: VariantList(), count: chosen.count)
-        for (sourceIndex, compact) in sources.enumerated() {
-            guard let id = compact.id else { continue }
-            let key = IDKey(id: id, group: renderingGroups[Int(sourceRendering[sourceIndex])])
-            guard let position = positions[key] else { continue }
-            var variant = variant(ofSource: sourceIndex, in: renderings)
-            variant.modelID = nil
-            lists[position].add(variant, source: Int32(sourceIndex))
+        var builder = VariantTable.Builder(count: chosen.count)
+        if !chosen.isEmpty {
+            var entries: [IDKey: Int] = [:]
+            for (entry, key) in chosen.enumerated() { entries[key] = entry }
+            for (sourceIndex, compact) in sources.enumerated() {
+                guard let id = compact.id else { continue }
+                let key = IDKey(id: id, group: renderingGroups[Int(sourceRendering[sourceIndex])])
+                guard let entry = entries[key] else { continue }
+                var variant = variant(ofSource: sourceIndex, in: renderings)
+                variant.modelID = nil
+                builder.add(variant, to: entry, source: Int32(sourceIndex))
+            }
         }
-        return lists
+        return builder.finish()
     }
 
-    /// The variants of `list` with their sources spelled out.
-    func phraseVariants(_ list: VariantList) -> [PhraseVariant] {
-        zip(list.variants, list.sources).map { variant, sources in
-            PhraseVariant(text: variant.text, modelID: variant.modelID, sources: sources.map { source(Int($0)) })
+    /// The variants of entry `entry` of `table` with their sources spelled out.
+    func phraseVariants(of entry: Int, in table: VariantTable) -> [PhraseVariant] {
+        table.variants(of: entry).map { position in
+            let variant = table.variants[position]
+            return PhraseVariant(
+                text: variant.text,
+                modelID: variant.modelID,
+                sources: table.sources(of: position).map { source(Int($0)) }
+            )
         }
     }
 }
@@ -144,52 +150,6 @@ struct Variant: Hashable, Sendable {
         var text = text
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         hasher.combine(modelID)
-    }
-}
-
-/// Variants in order of first appearance, each with the indexes of its sources in file order.
-struct VariantList: Sendable {
-    private(set) var variants: [Variant] = []
-    /// The source indexes of each variant.
-    private(set) var sources: [[Int32]] = []
-    /// The position of each variant, once there are too many to search one by one.
-    private var positions: [Variant: Int] = [:]
-
-    /// Up to this many variants are searched one by one (most keys have two or three), beyond it
-    /// by hash, so that a key written in thousands of ways stays linear.
-    private static let linearLimit = 16
-
-    /// An empty list.
-    init() {}
-
-    /// A list whose first variant is `first`, with no sources yet.
-    init(first: Variant) {
-        variants = [first]
-        sources = [[]]
-    }
-
-    /// Adds a source of the first variant.
-    mutating func addToFirst(source: Int32) {
-        sources[0].append(source)
-    }
-
-    mutating func add(_ variant: Variant, source: Int32) {
-        let position: Int?
-        if variants.count <= Self.linearLimit {
-            position = variants.firstIndex(of: variant)
-        } else {
-            if positions.isEmpty {
-                for (index, known) in variants.enumerated() { positions[known] = index }
-            }
-            position = positions[variant]
-        }
-        if let position {
-            sources[position].append(source)
-        } else {
-            if !positions.isEmpty { positions[variant] = variants.count }
-            variants.append(variant)
-            sources.append([source])
-        }
     }
 }
 
