@@ -102,8 +102,7 @@ extension AudioCacheCommand {
             }
             for problem in plan.problems { printError(problem.description) }
             if json {
-                let data = try PlanDocument(plan: plan, cache: cache, listRenderings: list).jsonData()
-                FileHandle.standardOutput.write(data)
+                try PlanDocument(plan: plan, cache: cache, listRenderings: list).write(to: .standardOutput)
             } else {
                 print(plan.summaryText(cache: cache), terminator: "")
             }

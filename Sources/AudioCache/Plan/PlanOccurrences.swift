@@ -40,42 +40,85 @@ struct PlanOccurrences: Sendable {
     }
 
     func collisions(in renderings: RenderingList, limit: Int) -> [Collision] {
-        let chosen = collided.prefix(limit)
-        guard !chosen.isEmpty else { return [] }
-        var lists: [Int32: VariantList] = Dictionary(uniqueKeysWithValues: chosen.map { ($0, VariantList()) })
-        for (sourceIndex, renderingIndex) in sourceRendering.enumerated() where lists[renderingIndex] != nil {
-            lists[renderingIndex]?.add(variant(ofSource: sourceIndex, in: renderings), source: source(sourceIndex))
-        }
-        return chosen.map { index in
+        let table = collisionVariants(in: renderings, limit: limit)
+        return zip(collided.prefix(limit), 0..<table.count).map { index, entry in
             let group = renderings.groups[Int(renderings.groupIndices[Int(index)])]
             return Collision(
                 key: renderings.keys[Int(index)],
                 voiceID: group.voiceID,
                 language: group.language,
-                variants: lists[index]?.variants ?? []
+                variants: phraseVariants(of: entry, in: table)
             )
         }
     }
 
     func idConflicts(in renderings: RenderingList, limit: Int) -> [IDConflict] {
-        let chosen = conflictingIDs.prefix(limit)
-        guard !chosen.isEmpty else { return [] }
-        var lists: [IDKey: VariantList] = Dictionary(uniqueKeysWithValues: chosen.map { ($0, VariantList()) })
-        for (sourceIndex, compact) in sources.enumerated() {
-            guard let id = compact.id else { continue }
-            let key = IDKey(id: id, group: renderings.groupIndices[Int(sourceRendering[sourceIndex])])
-            guard lists[key] != nil else { continue }
-            var variant = variant(ofSource: sourceIndex, in: renderings)
-            variant.modelID = nil
-            lists[key]?.add(variant, source: source(sourceIndex))
-        }
-        return chosen.map { key in
+        let table = idConflictVariants(in: renderings, limit: limit)
+        return zip(conflictingIDs.prefix(limit), 0..<table.count).map { key, entry in
             let group = renderings.groups[Int(key.group)]
             return IDConflict(
                 id: key.id,
                 voiceID: group.voiceID,
                 language: group.language,
-                variants: lists[key]?.variants ?? []
+                variants: phraseVariants(of: entry, in: table)
+            )
+        }
+    }
+
+    /// The variants of the first `limit` collided renderings (entry `e` is `collided[e]`), with the
+    /// indexes of their sources: what ``collisions(in:limit:)`` lists, without building a
+    /// ``PhraseSource`` per occurrence.
+    func collisionVariants(in renderings: RenderingList, limit: Int) -> VariantTable {
+        let chosen = collided.prefix(limit)
+        // The entry of each chosen rendering, by rendering index; -1 for the others.
+        var entries = [Int32](repeating: -1, count: chosen.isEmpty ? 0 : renderings.count)
+        var firsts: [Variant] = []
+        firsts.reserveCapacity(chosen.count)
+        for index in chosen {
+            entries[Int(index)] = Int32(firsts.count)
+            firsts.append(Variant(text: renderings.texts[Int(index)], modelID: renderings.modelID(at: Int(index))))
+        }
+        var builder = VariantTable.Builder(firsts: firsts)
+        if !chosen.isEmpty {
+            for (sourceIndex, renderingIndex) in sourceRendering.enumerated() {
+                let entry = Int(entries[Int(renderingIndex)])
+                guard entry >= 0 else { continue }
+                // A rendering's text and model are its first source's: only the others differ.
+                builder.add(differing[Int32(sourceIndex)], to: entry, source: Int32(sourceIndex))
+            }
+        }
+        return builder.finish()
+    }
+
+    /// The texts of the first `limit` conflicting ids (entry `e` is `conflictingIDs[e]`), with the
+    /// indexes of their sources: what ``idConflicts(in:limit:)`` lists, without building a
+    /// ``PhraseSource`` per occurrence.
+    func idConflictVariants(in renderings: RenderingList, limit: Int) -> VariantTable {
+        let chosen = conflictingIDs.prefix(limit)
+        var builder = VariantTable.Builder(count: chosen.count)
+        if !chosen.isEmpty {
+            var entries: [IDKey: Int] = [:]
+            for (entry, key) in chosen.enumerated() { entries[key] = entry }
+            for (sourceIndex, compact) in sources.enumerated() {
+                guard let id = compact.id else { continue }
+                let key = IDKey(id: id, group: renderings.groupIndices[Int(sourceRendering[sourceIndex])])
+                guard let entry = entries[key] else { continue }
+                var variant = variant(ofSource: sourceIndex, in: renderings)
+                variant.modelID = nil
+                builder.add(variant, to: entry, source: Int32(sourceIndex))
+            }
+        }
+        return builder.finish()
+    }
+
+    /// The variants of entry `entry` of `table` with their sources spelled out.
+    func phraseVariants(of entry: Int, in table: VariantTable) -> [PhraseVariant] {
+        table.variants(of: entry).map { position in
+            let variant = table.variants[position]
+            return PhraseVariant(
+                text: variant.text,
+                modelID: variant.modelID,
+                sources: table.sources(of: position).map { source(Int($0)) }
             )
         }
     }
@@ -111,21 +154,6 @@ struct Variant: Hashable, Sendable {
         var text = text
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         hasher.combine(modelID)
-    }
-}
-
-/// Variants in order of first appearance, each with its sources.
-struct VariantList: Sendable {
-    var variants: [PhraseVariant] = []
-    var positions: [Variant: Int] = [:]
-
-    mutating func add(_ variant: Variant, source: PhraseSource) {
-        if let position = positions[variant] {
-            variants[position].sources.append(source)
-        } else {
-            positions[variant] = variants.count
-            variants.append(PhraseVariant(text: variant.text, modelID: variant.modelID, sources: [source]))
-        }
     }
 }
 

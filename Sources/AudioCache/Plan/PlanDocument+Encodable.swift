@@ -1,0 +1,153 @@
+import Foundation
+
+/// The document through `Encodable`: what `JSONEncoder` with `.prettyPrinted`, `.sortedKeys` and
+/// `.withoutEscapingSlashes` prints from it is, byte for byte, what ``PlanDocument/jsonData()``
+/// writes (less the final newline). `PlanDocumentTests` holds the two to that.
+extension PlanDocument: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case format, version, cache, files, totals, groups, collisions, renderings, problems
+        case keyScheme = "key_scheme"
+        case idConflicts = "id_conflicts"
+    }
+
+    /// Encodes the document.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: What the encoder throws.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(version, forKey: .version)
+        try container.encode(plan.keyScheme.rawValue, forKey: .keyScheme)
+        try container.encode(cache, forKey: .cache)
+        try container.encode(plan.files, forKey: .files)
+        try container.encode(plan.totals, forKey: .totals)
+        try container.encode(plan.groups.map(GroupEntry.init), forKey: .groups)
+        try container.encode(plan.collisions().map(CollisionEntry.init), forKey: .collisions)
+        try container.encode(plan.idConflicts().map(IDConflictEntry.init), forKey: .idConflicts)
+        try container.encode(plan.problems.flatMap(ProblemEntry.entries), forKey: .problems)
+        if listRenderings {
+            try container.encode(plan.renderings.map(RenderingEntry.init), forKey: .renderings)
+        }
+    }
+}
+
+private struct GroupEntry: Encodable {
+    var group: PlanGroup
+
+    enum CodingKeys: String, CodingKey {
+        case voiceID = "voice_id"
+        case language
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try group.counts.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(group.voiceID, forKey: .voiceID)
+        try container.encode(group.language, forKey: .language)
+    }
+}
+
+private struct VariantEntry: Encodable {
+    var text: String
+    var modelID: String?
+    var sources: [PhraseSource]
+
+    init(_ variant: PhraseVariant) {
+        text = variant.text
+        modelID = variant.modelID
+        sources = variant.sources
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, sources
+        case modelID = "model_id"
+    }
+}
+
+private struct CollisionEntry: Encodable {
+    var key: String
+    var voiceID: String
+    var language: String
+    var variants: [VariantEntry]
+
+    init(_ collision: Collision) {
+        key = collision.key.description
+        voiceID = collision.voiceID
+        language = collision.language
+        variants = collision.variants.map(VariantEntry.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, language, variants
+        case voiceID = "voice_id"
+    }
+}
+
+private struct IDConflictEntry: Encodable {
+    var id: String
+    var voiceID: String
+    var language: String
+    var variants: [VariantEntry]
+
+    init(_ conflict: IDConflict) {
+        id = conflict.id
+        voiceID = conflict.voiceID
+        language = conflict.language
+        variants = conflict.variants.map(VariantEntry.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, language, variants
+        case voiceID = "voice_id"
+    }
+}
+
+private struct ProblemEntry: Encodable {
+    var file: String?
+    var line: Int?
+    var column: Int?
+    var message: String
+
+    static func entries(_ error: AudioCacheError) -> [ProblemEntry] {
+        if !error.problems.isEmpty { return error.problems.flatMap(entries) }
+        return [
+            ProblemEntry(
+                file: error.location?.file,
+                line: error.location?.line,
+                column: error.location?.column,
+                message: error.message
+            )
+        ]
+    }
+}
+
+private struct RenderingEntry: Encodable {
+    var key: String
+    var text: String
+    var voiceID: String
+    var language: String
+    var modelID: String?
+    var characters: Int
+    var occurrences: Int
+    var status: RenderingStatus
+    var firstSource: PhraseSource
+
+    init(_ rendering: Rendering) {
+        key = rendering.key.description
+        text = rendering.text
+        voiceID = rendering.voiceID
+        language = rendering.language
+        modelID = rendering.modelID
+        characters = rendering.characters
+        occurrences = rendering.occurrences
+        status = rendering.status
+        firstSource = rendering.firstSource
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, text, language, characters, occurrences, status
+        case voiceID = "voice_id"
+        case modelID = "model_id"
+        case firstSource = "first_source"
+    }
+}

@@ -1,0 +1,224 @@
+/// A small streaming JSON writer that appends UTF-8 bytes to a buffer, laid out exactly as
+/// Foundation's `JSONEncoder` prints with `.prettyPrinted` and `.withoutEscapingSlashes`.
+///
+/// The layout: two spaces of indent per level, `"key" : value` with a space on each side of the
+/// colon, one member or element per line, and empty containers as the bracket, two line feeds,
+/// the indent and the closing bracket. Strings are escaped as RFC 8259 requires and nothing more:
+/// `"` and `\` and the control characters U+0000–U+001F (the short forms `\b \t \n \f \r`, else
+/// `\u00xx` in lower-case hex); everything else, `/` and non-ASCII included, is copied as raw UTF-8.
+///
+/// The writer does not sort keys or check the structure: callers write keys in the order they
+/// want them (byte order, to match `.sortedKeys`), put a value after every key and close what they
+/// open. `PlanDocumentTests` holds the output to `JSONEncoder`'s byte for byte.
+///
+/// Long documents can be written in pieces: take ``bytes`` out with ``removeAll()`` whenever
+/// ``count`` grows past a chunk size; the writer's state does not depend on what it has written.
+struct JSONWriter {
+    /// The bytes written and not yet removed.
+    private(set) var bytes: [UInt8] = []
+    /// How many containers are open.
+    private var depth = 0
+    /// Whether the innermost open container has no member or element yet.
+    private var isEmpty = true
+    /// Whether a key was just written, so the next value goes on the same line.
+    private var afterKey = false
+
+    /// Creates a writer.
+    /// - Parameter capacity: The bytes to reserve room for.
+    init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The number of bytes in ``bytes``.
+    var count: Int { bytes.count }
+
+    /// Empties ``bytes``, keeping its capacity, to go on writing after handing the bytes out.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Structure
+
+    /// Opens an object: write its members with ``key(_:)`` and a value each, then ``endObject()``.
+    mutating func beginObject() {
+        open(UInt8(ascii: "{"))
+    }
+
+    /// Closes the innermost object.
+    mutating func endObject() {
+        close(UInt8(ascii: "}"))
+    }
+
+    /// Opens an array: write its elements, then ``endArray()``.
+    mutating func beginArray() {
+        open(UInt8(ascii: "["))
+    }
+
+    /// Closes the innermost array.
+    mutating func endArray() {
+        close(UInt8(ascii: "]"))
+    }
+
+    /// Writes a member name of the innermost object; a value must follow.
+    /// - Parameter name: The name, plain ASCII that needs no escaping.
+    mutating func key(_ name: StaticString) {
+        startValue()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(Self.colon)
+        afterKey = true
+    }
+
+    // MARK: Values
+
+    /// Writes a string value, escaped.
+    /// - Parameter text: The string.
+    mutating func string(_ text: String) {
+        startValue()
+        let written = text.utf8.withContiguousStorageIfAvailable { appendEscaped($0) } != nil
+        guard !written else { return }
+        var copy = text
+        copy.withUTF8 { appendEscaped($0) }
+    }
+
+    /// Writes a cache key as a string of 32 lower-case hex digits, as its `description`.
+    /// - Parameter key: The key.
+    mutating func string(_ key: CacheKey) {
+        startValue()
+        bytes.append(UInt8(ascii: "\""))
+        appendHex(key.high)
+        appendHex(key.low)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes an integer value in decimal.
+    /// - Parameter value: The integer.
+    mutating func int(_ value: Int) {
+        startValue()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of UInt64.max
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
+    }
+
+    /// Writes `true` or `false`.
+    /// - Parameter value: The Boolean.
+    mutating func bool(_ value: Bool) {
+        startValue()
+        append(value ? "true" : "false")
+    }
+
+    /// Writes `null`.
+    mutating func null() {
+        startValue()
+        append("null")
+    }
+
+    /// Writes a line feed, as `PlanDocument.jsonData()` ends its document; only after the last value.
+    mutating func newline() {
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    // MARK: Layout
+
+    // Static strings rather than arrays: appending them retains nothing.
+    private static let colon: StaticString = "\" : "
+    private static let spaces: StaticString = "                                "
+
+    private mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Puts the separator, line feed and indent before a member or element, unless a key was
+    /// just written (or this is the top-level value).
+    private mutating func startValue() {
+        if afterKey {
+            afterKey = false
+            return
+        }
+        guard depth > 0 else { return }
+        if !isEmpty { bytes.append(UInt8(ascii: ",")) }
+        isEmpty = false
+        bytes.append(UInt8(ascii: "\n"))
+        indent(depth)
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        startValue()
+        bytes.append(bracket)
+        depth += 1
+        isEmpty = true
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        if isEmpty { bytes.append(UInt8(ascii: "\n")) }
+        bytes.append(UInt8(ascii: "\n"))
+        depth -= 1
+        indent(depth)
+        bytes.append(bracket)
+        // The enclosing container holds this one, so it is not empty.
+        isEmpty = false
+    }
+
+    private mutating func indent(_ level: Int) {
+        var remaining = 2 * level
+        while remaining > 0 {
+            let run = min(remaining, Self.spaces.utf8CodeUnitCount)
+            Self.spaces.withUTF8Buffer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<run])) }
+            remaining -= run
+        }
+    }
+
+    // MARK: Escaping
+
+    /// Appends `text` in quotes, copying runs of bytes that need no escape in one go.
+    private mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for index in 0..<text.count {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index])) }
+            appendEscape(byte)
+            runStart = index + 1
+        }
+        if runStart < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...])) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscape(_ byte: UInt8) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+        case 0x08: bytes.append(UInt8(ascii: "b"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        default:
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(Self.hexDigit(byte >> 4))
+            bytes.append(Self.hexDigit(byte & 0xF))
+        }
+    }
+
+    private mutating func appendHex(_ value: UInt64) {
+        for index in 0..<16 {
+            bytes.append(Self.hexDigit(UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF))
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}
