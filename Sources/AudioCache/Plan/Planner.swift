@@ -91,14 +91,16 @@ public struct Planner: Sendable {
                     }
                     builder.skip(outcome.problems)
                     // Size the indexes for the whole run from the phrases per byte seen so far, so
-                    // that they are not rehashed file after file.
+                    // that they are not rehashed file after file; never more than a few times what
+                    // has been seen, in case the first files are denser than the rest.
                     mergedBytes += files[merged].size
                     mergedPhrases += outcome.phrases.phrases.count
                     let expected =
                         mergedBytes > 0
                         ? Int(Double(mergedPhrases) * Double(totalBytes) / Double(mergedBytes) * 1.05) : 0
                     let count = outcome.phrases.phrases.count
-                    builder.reserveCapacity(phrases: max(count, expected - (mergedPhrases - count)))
+                    let remaining = min(expected, 4 * mergedPhrases) - (mergedPhrases - count)
+                    builder.reserveCapacity(phrases: max(count, remaining))
                     builder.add(file: outcome.path, phrases: outcome.phrases)
                     merged += 1
                 }
