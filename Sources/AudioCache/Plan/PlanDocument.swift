@@ -3,10 +3,10 @@ import Foundation
 /// The machine-readable form of a ``Plan``, as `audiocache plan --json` prints it.
 ///
 /// The format is documented in `docs/plan-format.md`; its `format` and `version` fields name it.
-/// Keys are written sorted, so the same plan always gives the same bytes: the bytes `JSONEncoder`
-/// prints from the ``encode(to:)`` conformance with `.prettyPrinted`, `.sortedKeys` and
-/// `.withoutEscapingSlashes`, plus a final newline. They are written by a ``JSONWriter`` straight
-/// from the plan, which is several times faster and builds no copy of the document's values.
+/// Keys are written sorted and pretty-printed exactly as `JSONEncoder` with `.prettyPrinted`,
+/// `.sortedKeys` and `.withoutEscapingSlashes` would (the tests hold it to that), plus a final
+/// newline, so the same plan always gives the same bytes. A `JSONWriter` writes them straight
+/// from the plan: several times faster than `JSONEncoder`, and no copy of the document's values.
 public struct PlanDocument: Sendable {
     /// Always `audiocache-plan`.
     public let format = "audiocache-plan"
@@ -32,8 +32,7 @@ public struct PlanDocument: Sendable {
 
     /// The document as pretty-printed JSON with sorted keys and a final newline.
     /// - Returns: UTF-8 bytes.
-    /// - Throws: Nothing today; kept for callers written against the `JSONEncoder` version.
-    public func jsonData() throws -> Data {
+    public func jsonData() -> Data {
         var writer = JSONWriter(capacity: 1 << 16)
         write(into: &writer) { _ in }
         return Data(writer.bytes)

@@ -1,9 +1,19 @@
 import Foundation
 
-/// The document through `Encodable`: what `JSONEncoder` with `.prettyPrinted`, `.sortedKeys` and
-/// `.withoutEscapingSlashes` prints from it is, byte for byte, what ``PlanDocument/jsonData()``
-/// writes (less the final newline). `PlanDocumentTests` holds the two to that.
-extension PlanDocument: Encodable {
+@testable import AudioCache
+
+/// The plan document through `Encodable`, as it was before `JSONWriter`: what `JSONEncoder` with
+/// `.prettyPrinted`, `.sortedKeys` and `.withoutEscapingSlashes` prints from it is, byte for
+/// byte, what ``PlanDocument/jsonData()`` must write (less the final newline). The reference
+/// `PlanDocumentTests` holds the writer to.
+struct EncodablePlanDocument: Encodable {
+    var document: PlanDocument
+    var format: String { document.format }
+    var version: Int { document.version }
+    var plan: Plan { document.plan }
+    var cache: String { document.cache }
+    var listRenderings: Bool { document.listRenderings }
+
     private enum CodingKeys: String, CodingKey {
         case format, version, cache, files, totals, groups, collisions, renderings, problems
         case keyScheme = "key_scheme"
@@ -13,7 +23,7 @@ extension PlanDocument: Encodable {
     /// Encodes the document.
     /// - Parameter encoder: The encoder.
     /// - Throws: What the encoder throws.
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(format, forKey: .format)
         try container.encode(version, forKey: .version)
