@@ -58,4 +58,11 @@ import Testing
         #expect(plan.totals.renderings == 51)
         #expect(plan.totals.phrases == 600)
     }
+
+    @Test func theIndexesAreSizedFromThePhrasesPerByteButNeverWildly() {
+        #expect(Planner.expectedPhrases(seen: 100, inBytes: 1_000, ofBytes: 8_000) == 400)
+        #expect(Planner.expectedPhrases(seen: 100, inBytes: 4_000, ofBytes: 8_000) == 210)
+        #expect(Planner.expectedPhrases(seen: 100, inBytes: 8_000, ofBytes: 8_000) == 105)
+        #expect(Planner.expectedPhrases(seen: 5, inBytes: 0, ofBytes: 8_000) == 5)
+    }
 }

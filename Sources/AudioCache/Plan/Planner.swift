@@ -90,17 +90,11 @@ public struct Planner: Sendable {
                         throw AudioCacheError.gathering(outcome.problems)
                     }
                     builder.skip(outcome.problems)
-                    // Size the indexes for the whole run from the phrases per byte seen so far, so
-                    // that they are not rehashed file after file; never more than a few times what
-                    // has been seen, in case the first files are denser than the rest.
                     mergedBytes += files[merged].size
                     mergedPhrases += outcome.phrases.phrases.count
-                    let expected =
-                        mergedBytes > 0
-                        ? Int(Double(mergedPhrases) * Double(totalBytes) / Double(mergedBytes) * 1.05) : 0
+                    let expected = Self.expectedPhrases(seen: mergedPhrases, inBytes: mergedBytes, ofBytes: totalBytes)
                     let count = outcome.phrases.phrases.count
-                    let remaining = min(expected, 4 * mergedPhrases) - (mergedPhrases - count)
-                    builder.reserveCapacity(phrases: max(count, remaining))
+                    builder.reserveCapacity(phrases: max(count, expected - (mergedPhrases - count)))
                     builder.add(file: outcome.path, phrases: outcome.phrases)
                     merged += 1
                 }
@@ -108,6 +102,15 @@ public struct Planner: Sendable {
             }
         }
         return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
+    }
+
+    /// How many phrases the whole run will probably have, to size the indexes once rather than
+    /// rehash them file after file: the phrases per byte seen so far times all the bytes, but never
+    /// more than four times what has been seen, in case the first files are denser than the rest.
+    static func expectedPhrases(seen phrases: Int, inBytes bytes: Int, ofBytes totalBytes: Int) -> Int {
+        guard bytes > 0 else { return phrases }
+        let estimate = Double(phrases) * Double(totalBytes) / Double(bytes) * 1.05
+        return min(Int(estimate), 4 * phrases)
     }
 
     /// Reads, validates and keys one file. Never throws: problems are data.
