@@ -92,6 +92,25 @@ import Testing
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test func commandLineDefaultsAndTheTextLimitApply() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.csv", "text,language\nHola,es\nBuenos días,es\n")
+        let tooLong = try CommandRunner.run(["plan", folder.path, "--voice", "es", "--max-text-length", "5"])
+        #expect(tooLong.status == 65)
+        #expect(
+            tooLong.stderr
+                == "\(folder.path)/a.csv:3: text is 11 characters long; the limit is 5 (see --max-text-length)\n"
+        )
+
+        let result = try CommandRunner.run(["plan", folder.path, "--voice", "es", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let groups = document?["groups"] as? [[String: Any]]
+        #expect(groups?.count == 1)
+        #expect(groups?.first?["voice_id"] as? String == "es")
+        #expect(groups?.first?["characters"] as? Int == 4 + 11)
+    }
+
     @Test func keyPrintsTheRuntimeKey() throws {
         let text = "  İstanbul\u{3000}ΟΔΟΣ  "
         let result = try CommandRunner.run(["key", text, "--voice", "es", "--language", "es"])
