@@ -61,7 +61,7 @@ public struct ManifestSink: Sendable {
 
     /// Applies the outer defaults to a line, validates it, and keeps the phrase or the problem.
     /// - Parameter raw: What the line says, merged with its file's own defaults.
-    public mutating func add(_ raw: RawPhrase) {
+    public mutating func add(_ raw: consuming RawPhrase) {
         let location = raw.location
         guard let text = raw.text else {
             return report(.badData(at: location, "phrase has no text"))

@@ -264,7 +264,7 @@ public struct KeyedPhrases: Sendable {
         characters = []
     }
 
-    mutating func append(_ phrase: Phrase, key: CacheKey, characters count: Int) {
+    mutating func append(_ phrase: consuming Phrase, key: CacheKey, characters count: Int) {
         phrases.append(phrase)
         keys.append(key)
         characters.append(count)
