@@ -44,3 +44,35 @@ import Testing
         #expect(FieldRules.problem(withText: "line\r\nnext\tcol", maxCharacters: 20) == nil)
     }
 }
+
+@Suite struct ManifestSinkTests {
+    private func raw(_ text: String, voice: String, language: String = "en", line: Int) -> RawPhrase {
+        RawPhrase(
+            text: text,
+            defaults: PhraseDefaults(voiceID: voice, language: language),
+            location: AudioCache.SourceLocation(file: "a.csv", line: line)
+        )
+    }
+
+    /// Swift's `==` holds the Kelvin sign (U+212A) equal to `K`; a voice checked once must not let
+    /// its canonical twin through unchecked.
+    @Test func aCanonicallyEquivalentVoiceIsStillChecked() {
+        var sink = ManifestSink(path: "a.csv")
+        sink.add(raw("One", voice: "K", line: 2))
+        sink.add(raw("Two", voice: "\u{212A}", line: 3))
+        sink.add(raw("Three", voice: "K", language: "e\u{301}n", line: 4))
+        #expect(sink.phrases.map(\.text) == ["One"])
+        #expect(sink.problems.count == 2)
+        #expect(sink.problems.first?.description.hasPrefix("a.csv:3: voice_id \"\u{212A}\" is not allowed") == true)
+    }
+
+    @Test func manyVoicesInTurnAreEachChecked() {
+        var sink = ManifestSink(path: "a.csv")
+        for line in 0..<40 {
+            sink.add(raw("Text \(line)", voice: "voice-\(line % 11)", line: line + 2))
+        }
+        sink.add(raw("Bad", voice: "voice/../11", line: 99))
+        #expect(sink.phrases.count == 40)
+        #expect(sink.problems.map(\.location?.line) == [99])
+    }
+}

@@ -19,9 +19,9 @@ public struct ManifestSink: Sendable {
     /// The problems found so far, in file order.
     public private(set) var problems: [AudioCacheError] = []
 
-    // The last voice and language that passed validation: manifests repeat them on every line.
-    private var lastValidVoice: String?
-    private var lastValidLanguage: String?
+    // Voices and languages that passed validation lately: manifests repeat a few on every line.
+    private var validVoices = RecentValues()
+    private var validLanguages = RecentValues()
 
     /// Creates a sink for one file.
     /// - Parameters:
@@ -78,7 +78,7 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
-        if voiceID != lastValidVoice {
+        if !validVoices.contains(voiceID) {
             guard FieldRules.isValidVoiceID(voiceID) else {
                 return report(
                     .badData(
@@ -87,7 +87,7 @@ public struct ManifestSink: Sendable {
                     )
                 )
             }
-            lastValidVoice = voiceID
+            validVoices.insert(voiceID)
         }
         guard let language = raw.language ?? outerDefaults.language else {
             return report(
@@ -97,7 +97,7 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
-        if language != lastValidLanguage {
+        if !validLanguages.contains(language) {
             guard FieldRules.isValidLanguage(language) else {
                 return report(
                     .badData(
@@ -106,7 +106,7 @@ public struct ManifestSink: Sendable {
                     )
                 )
             }
-            lastValidLanguage = language
+            validLanguages.insert(language)
         }
         let modelID = raw.modelID ?? outerDefaults.modelID
         if let modelID, !FieldRules.isValidModelID(modelID) {
@@ -167,4 +167,24 @@ func quoted(_ value: String) -> String {
         }
     }
     return result + "\""
+}
+
+/// A few recently seen values, compared byte for byte (Swift's `==` would let the Kelvin sign
+/// U+212A pass for a `K` that was checked).
+private struct RecentValues: Sendable {
+    private var values: [String] = []
+    private var next = 0
+
+    func contains(_ value: String) -> Bool {
+        values.contains { sameBytes($0, value) }
+    }
+
+    mutating func insert(_ value: String) {
+        if values.count < 8 {
+            values.append(value)
+        } else {
+            values[next] = value
+            next = (next + 1) % values.count
+        }
+    }
 }
