@@ -145,6 +145,20 @@ import Testing
         #expect(conflict.variants.map(\.text) == ["Dos", "Tres"])
     }
 
+    @Test(arguments: [false, true])
+    func idsInNFCAndNFDAreDifferentIDs(forceHashCollisions: Bool) {
+        var builder = forceHashCollisions ? PlanBuilder(idHash: { _, _ in 7 }) : PlanBuilder()
+        builder.add(
+            phrasesOf: "a.csv",
+            phrases: [
+                phrase("Uno", id: "caf\u{E9}", line: 2),
+                phrase("Dos", id: "cafe\u{301}", line: 3),
+            ]
+        )
+        let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
+        #expect(plan.idConflictCount == 0)
+    }
+
     @Test func theTextReportListsTheFirstCollisionsAndCountsTheRest() {
         var builder = PlanBuilder()
         builder.add(

@@ -136,9 +136,21 @@ struct GroupKey: Hashable, Sendable {
     var language: String
 }
 
+/// A phrase id within a voice and language, compared and hashed by bytes: ids in NFC and NFD are
+/// different ids, as they are different keys.
 struct IDKey: Hashable, Sendable {
     var id: String
     var group: Int32
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.group == rhs.group && sameBytes(lhs.id, rhs.id)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var id = id
+        id.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(group)
+    }
 }
 
 /// An original text and model, compared and hashed by bytes (not by canonical equivalence).
