@@ -151,8 +151,9 @@ import Testing
         builder.add(
             phrasesOf: "a.csv",
             phrases: [
-                phrase("Uno", id: "caf\u{E9}", line: 2),
-                phrase("Dos", id: "cafe\u{301}", line: 3),
+                phrase("Cero", id: "other", line: 2),
+                phrase("Uno", id: "caf\u{E9}", line: 3),
+                phrase("Dos", id: "cafe\u{301}", line: 4),
             ]
         )
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
