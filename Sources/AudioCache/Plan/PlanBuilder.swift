@@ -43,8 +43,8 @@ public struct PlanBuilder: Sendable {
             indexByKey.reserveCapacity(capacity)
             list.reserveCapacity(capacity)
         }
-        if firstSourceByID.capacity < total {
-            firstSourceByID.reserveCapacity(max(total, firstSourceByID.capacity * 2))
+        if firstSourceByIDHash.capacity < total {
+            firstSourceByIDHash.reserveCapacity(max(total, firstSourceByIDHash.capacity * 2))
         }
         if list.occurrences.sources.capacity < total {
             let capacity = max(total, list.occurrences.sources.capacity * 2)
