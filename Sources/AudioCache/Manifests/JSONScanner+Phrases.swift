@@ -23,7 +23,7 @@ extension JSONScanner {
         }
 
         /// The names, for messages about unknown fields.
-        static let known = "text, voice_id, language, model_id, id, tags"
+        static let known = allCases.map(\.name).joined(separator: ", ")
     }
 
     /// The phrase field a field name stands for, or `nil` when it is not one.

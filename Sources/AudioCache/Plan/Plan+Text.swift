@@ -15,24 +15,22 @@ extension Plan {
         var rows = groups.map { group in [group.voiceID, group.language] + Self.columns(group.counts) }
         rows.append(["total", ""] + Self.columns(totals))
         out += Self.table(header: header, rows: rows)
-        if collisionCount > 0 {
-            out += "\n\(Self.grouped(collisionCount)) \(collisionCount == 1 ? "collision" : "collisions"): "
-            out += "phrases share a key but differ in text or model; the first is rendered\n"
-            for collision in collisions(limit: listLimit) {
-                out += "  \(collision.voiceID)/\(collision.language) \(collision.key)\n"
-                out += Self.variantLines(collision.variants)
-            }
-            out += Self.moreLine(collisionCount - listLimit)
-        }
-        if idConflictCount > 0 {
-            out += "\n\(Self.grouped(idConflictCount)) id \(idConflictCount == 1 ? "conflict" : "conflicts"): "
-            out += "one id used for different texts\n"
-            for conflict in idConflicts(limit: listLimit) {
-                out += "  \(quoted(conflict.id)) \(conflict.voiceID)/\(conflict.language)\n"
-                out += Self.variantLines(conflict.variants)
-            }
-            out += Self.moreLine(idConflictCount - listLimit)
-        }
+        out += Self.listing(
+            count: collisionCount,
+            noun: ("collision", "collisions"),
+            explanation: "phrases share a key but differ in text or model; the first is rendered",
+            entries: collisions(limit: listLimit).map { ("\($0.voiceID)/\($0.language) \($0.key)", $0.variants) },
+            limit: listLimit
+        )
+        out += Self.listing(
+            count: idConflictCount,
+            noun: ("id conflict", "id conflicts"),
+            explanation: "one id used for different texts",
+            entries: idConflicts(limit: listLimit).map {
+                ("\(quoted($0.id)) \($0.voiceID)/\($0.language)", $0.variants)
+            },
+            limit: listLimit
+        )
         if !problems.isEmpty {
             let count = problems.reduce(0) { $0 + max(1, $1.problems.count) }
             out += "\n\(count) invalid \(count == 1 ? "entry" : "entries") skipped (listed on standard error)\n"
@@ -50,8 +48,23 @@ extension Plan {
         ].map(grouped)
     }
 
-    private static func moreLine(_ count: Int) -> String {
-        count > 0 ? "  … and \(grouped(count)) more (all of them are in --json)\n" : ""
+    /// A titled list of collisions or id conflicts, each a heading and its variants, with a count
+    /// of those past `limit`; empty when there are none.
+    private static func listing(
+        count: Int,
+        noun: (singular: String, plural: String),
+        explanation: String,
+        entries: [(heading: String, variants: [PhraseVariant])],
+        limit: Int
+    ) -> String {
+        guard count > 0 else { return "" }
+        var out = "\n\(grouped(count)) \(count == 1 ? noun.singular : noun.plural): \(explanation)\n"
+        for entry in entries {
+            out += "  \(entry.heading)\n"
+            out += variantLines(entry.variants)
+        }
+        if count > limit { out += "  … and \(grouped(count - limit)) more (all of them are in --json)\n" }
+        return out
     }
 
     private static func variantLines(_ variants: [PhraseVariant]) -> String {

@@ -250,7 +250,7 @@ public struct KeyedPhrases: Sendable {
         characters.reserveCapacity(phrases.count)
         for phrase in phrases {
             keys.append(hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language))
-            characters.append(scalarCount(phrase.text))
+            characters.append(phrase.text.unicodeScalars.count)
         }
         self.phrases = phrases
         self.keys = keys
@@ -268,15 +268,5 @@ public struct KeyedPhrases: Sendable {
         phrases.append(phrase)
         keys.append(key)
         characters.append(count)
-    }
-}
-
-/// The number of Unicode scalars in `text` (Python's `len`), counted on its UTF-8 bytes.
-func scalarCount(_ text: String) -> Int {
-    var text = text
-    return text.withUTF8 { bytes in
-        var count = 0
-        for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
-        return count
     }
 }

@@ -70,17 +70,15 @@ public struct PlanDocument: Sendable {
         writer.beginArray()
         let collisions = occurrences.collisionVariants(in: plan.renderings, limit: .max)
         for entry in 0..<collisions.count {
-            let rendering = plan.renderings[Int(occurrences.collided[entry])]
-            writer.beginObject()
-            writer.key("key")
-            writer.string(rendering.key)
-            writer.key("language")
-            writer.string(rendering.language)
-            writer.key("variants")
-            writeVariants(of: entry, in: collisions, into: &writer)
-            writer.key("voice_id")
-            writer.string(rendering.voiceID)
-            writer.endObject()
+            let index = Int(occurrences.collided[entry])
+            let group = plan.renderings.groups[Int(plan.renderings.groupIndices[index])]
+            writeVariantEntry(
+                .key(plan.renderings.keys[index]),
+                group: group,
+                variants: entry,
+                in: collisions,
+                into: &writer
+            )
             try checkpoint(&writer)
         }
         writer.endArray()
@@ -111,16 +109,7 @@ public struct PlanDocument: Sendable {
         for entry in 0..<conflicts.count {
             let key = occurrences.conflictingIDs[entry]
             let group = plan.renderings.groups[Int(key.group)]
-            writer.beginObject()
-            writer.key("id")
-            writer.string(key.id)
-            writer.key("language")
-            writer.string(group.language)
-            writer.key("variants")
-            writeVariants(of: entry, in: conflicts, into: &writer)
-            writer.key("voice_id")
-            writer.string(group.voiceID)
-            writer.endObject()
+            writeVariantEntry(.id(key.id), group: group, variants: entry, in: conflicts, into: &writer)
             try checkpoint(&writer)
         }
         writer.endArray()
@@ -190,6 +179,33 @@ public struct PlanDocument: Sendable {
             writer.key("voice_id")
             writer.string(voiceID)
         }
+    }
+
+    /// Writes one `collisions[]` or `id_conflicts[]` object: its naming member (`key` or `id`, both
+    /// sorting before `language`), `language`, `variants` and `voice_id`.
+    private func writeVariantEntry(
+        _ name: VariantEntryName,
+        group: GroupKey,
+        variants entry: Int,
+        in table: VariantTable,
+        into writer: inout JSONWriter
+    ) {
+        writer.beginObject()
+        switch name {
+        case .key(let key):
+            writer.key("key")
+            writer.string(key)
+        case .id(let id):
+            writer.key("id")
+            writer.string(id)
+        }
+        writer.key("language")
+        writer.string(group.language)
+        writer.key("variants")
+        writeVariants(of: entry, in: table, into: &writer)
+        writer.key("voice_id")
+        writer.string(group.voiceID)
+        writer.endObject()
     }
 
     /// Writes `variants[]`: each `model_id` when set, `sources[]` and `text`.
@@ -292,4 +308,10 @@ public struct PlanDocument: Sendable {
         writer.string(rendering.voiceID)
         writer.endObject()
     }
+}
+
+/// What names a `collisions[]` entry (its key) or an `id_conflicts[]` entry (its id).
+private enum VariantEntryName {
+    case key(CacheKey)
+    case id(String)
 }

@@ -122,7 +122,7 @@ public struct Planner: Sendable {
             keyScheme: options.keyScheme
         )
         do {
-            try MappedFile.withContents(of: file.path, displayPath: file.path) { bytes throws(AudioCacheError) in
+            try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
                 try file.format.read(bytes, into: &sink)
             }
         } catch {
