@@ -3,17 +3,7 @@ import Testing
 @testable import AudioCache
 
 @Suite struct JSONLinesManifestReaderTests {
-    private static func p(
-        _ text: String,
-        voice: String = "v0",
-        language: String = "en",
-        model: String? = nil,
-        id: String? = nil,
-        tags: [String: String] = [:],
-        line: Int
-    ) -> Phrase {
-        expectedPhrase(text, voice: voice, language: language, model: model, id: id, tags: tags, .jsonLines, line: line)
-    }
+    private static let p = ExpectedPhrases(.jsonLines)
 
     static let good: [GoodInput] = [
         GoodInput(

@@ -3,28 +3,7 @@ import Testing
 @testable import AudioCache
 
 @Suite struct JSONManifestReaderTests {
-    private static func p(
-        _ text: String,
-        voice: String = "v0",
-        language: String = "en",
-        model: String? = nil,
-        id: String? = nil,
-        tags: [String: String] = [:],
-        line: Int,
-        column: Int
-    ) -> Phrase {
-        expectedPhrase(
-            text,
-            voice: voice,
-            language: language,
-            model: model,
-            id: id,
-            tags: tags,
-            .json,
-            line: line,
-            column: column
-        )
-    }
+    private static let p = ExpectedPhrases(.json)
 
     static func utf8(_ text: String, _ bytes: [UInt8]) -> [UInt8] {
         ReaderTestSupport.bytes(text, replacingPercentWith: bytes)

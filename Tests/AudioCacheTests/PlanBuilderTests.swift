@@ -3,24 +3,6 @@ import Testing
 @testable import AudioCache
 
 @Suite struct PlanBuilderTests {
-    private func phrase(
-        _ text: String,
-        voice: String = "es",
-        language: String = "es",
-        model: String? = nil,
-        id: String? = nil,
-        file: String = "a.csv",
-        line: Int
-    ) -> Phrase {
-        Phrase(
-            text: text,
-            voiceID: voice,
-            language: language,
-            modelID: model,
-            id: id,
-            location: SourceLocation(file: file, line: line)
-        )
-    }
 
     @Test func deduplicatesByKeyKeepingTheFirstOriginalText() {
         var builder = PlanBuilder()

@@ -234,25 +234,6 @@ import Testing
     }
 }
 
-private func phrase(
-    _ text: String,
-    voice: String = "es",
-    language: String = "es",
-    model: String? = nil,
-    id: String? = nil,
-    line: Int,
-    column: Int? = nil
-) -> Phrase {
-    Phrase(
-        text: text,
-        voiceID: voice,
-        language: language,
-        modelID: model,
-        id: id,
-        location: SourceLocation(file: "ignored", line: line, column: column)
-    )
-}
-
 /// The UTF-8 bytes of a string, to compare texts without Swift's canonical equivalence, less a
 /// leading byte order mark (which `JSONSerialization` drops from string values).
 private func utf8(_ value: Any?) -> [UInt8]? {

@@ -61,29 +61,6 @@ enum ReaderTestSupport {
     }
 }
 
-/// An expected phrase; voice and language default to ``ReaderTestSupport/outer``.
-func expectedPhrase(
-    _ text: String,
-    voice: String = "v0",
-    language: String = "en",
-    model: String? = nil,
-    id: String? = nil,
-    tags: [String: String] = [:],
-    _ format: ManifestFormat,
-    line: Int,
-    column: Int? = nil
-) -> Phrase {
-    Phrase(
-        text: text,
-        voiceID: voice,
-        language: language,
-        modelID: model,
-        id: id,
-        tags: tags,
-        location: AudioCache.SourceLocation(file: ReaderTestSupport.path(format), line: line, column: column)
-    )
-}
-
 /// An input that must read cleanly into the expected phrases.
 struct GoodInput: Sendable, CustomTestStringConvertible {
     var name: String
