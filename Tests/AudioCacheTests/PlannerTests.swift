@@ -3,7 +3,7 @@ import Testing
 
 @testable import AudioCache
 
-@Suite struct PlannerTests {
+@Suite(.timeLimit(.minutes(1))) struct PlannerTests {
     @Test func theFirstBadFileStopsThePlanWithEveryProblemOfThatFile() async throws {
         let folder = try TemporaryFolder()
         try folder.write("1-good.csv", "text,voice_id,language\nHola,es,es\n")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `audiocache plan` and `audiocache key`, run as real subprocesses on real files.
-@Suite struct PlanCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct PlanCommandTests {
     /// Compares `actual` with a golden file; `AUDIOCACHE_RECORD_GOLDEN=1` rewrites the file instead.
     private func expectGolden(
         _ actual: String,
