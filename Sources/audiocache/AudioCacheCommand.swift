@@ -10,7 +10,7 @@ struct AudioCacheCommand: AsyncParsableCommand {
         abstract: "Pre-warm text-to-speech audio caches from phrase manifests.",
         discussion: """
             Exit codes: 0 success; 1 the cache is incomplete (plan --check); 64 bad usage; \
-            65 bad manifest data; 66 missing input; 74 input/output error.
+            65 bad manifest data; 66 missing input; 74 input/output error; 75 the cache is in use by another process.
             """,
         version: "0.1.0",
         subcommands: [Plan.self, Key.self]
@@ -29,6 +29,8 @@ enum ExitStatus {
     static let missingInput = ExitCode(66)
     /// `EX_IOERR`.
     static let io = ExitCode(74)
+    /// `EX_TEMPFAIL`: another process holds the cache folder.
+    static let locked = ExitCode(75)
 
     static func code(for error: AudioCacheError) -> ExitCode {
         switch error.kind {
@@ -36,6 +38,7 @@ enum ExitStatus {
         case .missingInput: missingInput
         case .usage: usage
         case .io: io
+        case .locked: locked
         }
     }
 }

@@ -14,6 +14,8 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
         case usage
         /// The operating system refused an operation, such as a write (exit 74, `EX_IOERR`).
         case io
+        /// Another process holds the cache folder; try again later (exit 75, `EX_TEMPFAIL`).
+        case locked
     }
 
     /// The broad class of the failure.

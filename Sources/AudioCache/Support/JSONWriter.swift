@@ -11,6 +11,9 @@
 /// want them (byte order, to match `.sortedKeys`), put a value after every key and close what they
 /// open. `PlanDocumentTests` holds the output to `JSONEncoder`'s byte for byte.
 ///
+/// A compact writer (``init(capacity:compact:)``) writes the same values with no whitespace at
+/// all (`{"key":value,…}`), one document per line for JSON Lines and the cache index.
+///
 /// Long documents can be written in pieces: take ``bytes`` out with ``removeAll()`` whenever
 /// ``count`` grows past a chunk size; the writer's state does not depend on what it has written.
 struct JSONWriter {
@@ -22,11 +25,16 @@ struct JSONWriter {
     private var isEmpty = true
     /// Whether a key was just written, so the next value goes on the same line.
     private var afterKey = false
+    /// Whether to write without whitespace.
+    let isCompact: Bool
 
     /// Creates a writer.
-    /// - Parameter capacity: The bytes to reserve room for.
-    init(capacity: Int = 0) {
+    /// - Parameters:
+    ///   - capacity: The bytes to reserve room for.
+    ///   - compact: Whether to write without whitespace rather than in `JSONEncoder`'s pretty layout.
+    init(capacity: Int = 0, compact: Bool = false) {
         bytes.reserveCapacity(capacity)
+        isCompact = compact
     }
 
     /// The number of bytes in ``bytes``.
@@ -65,7 +73,15 @@ struct JSONWriter {
         startValue()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        append(Self.colon)
+        append(isCompact ? Self.compactColon : Self.colon)
+        afterKey = true
+    }
+
+    /// Writes a member name that may need escaping; a value must follow.
+    /// - Parameter name: The name.
+    mutating func key(_ name: String) {
+        string(name)
+        append(isCompact ? ":" : " : ")
         afterKey = true
     }
 
@@ -89,6 +105,27 @@ struct JSONWriter {
         appendHex(key.high)
         appendHex(key.low)
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes bytes as a string of lower-case hex digits, two per byte.
+    /// - Parameter hexBytes: The bytes.
+    mutating func hexString(_ hexBytes: some Sequence<UInt8>) {
+        startValue()
+        bytes.append(UInt8(ascii: "\""))
+        for byte in hexBytes {
+            bytes.append(Self.hexDigit(byte >> 4))
+            bytes.append(Self.hexDigit(byte & 0xF))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes a finite floating-point value in its shortest form that reads back the same
+    /// (`0.5`, `1.0`, `1e-07`).
+    /// - Parameter value: The number; must be finite, as JSON has no infinities or NaN.
+    mutating func double(_ value: Double) {
+        startValue()
+        precondition(value.isFinite, "JSON numbers are finite")
+        bytes.append(contentsOf: value.description.utf8)
     }
 
     /// Writes an integer value in decimal.
@@ -131,6 +168,7 @@ struct JSONWriter {
 
     // Static strings rather than arrays: appending them retains nothing.
     private static let colon: StaticString = "\" : "
+    private static let compactColon: StaticString = "\":"
     private static let spaces: StaticString = "                                "
 
     private mutating func append(_ text: StaticString) {
@@ -147,6 +185,7 @@ struct JSONWriter {
         guard depth > 0 else { return }
         if !isEmpty { bytes.append(UInt8(ascii: ",")) }
         isEmpty = false
+        if isCompact { return }
         bytes.append(UInt8(ascii: "\n"))
         indent(depth)
     }
@@ -159,6 +198,12 @@ struct JSONWriter {
     }
 
     private mutating func close(_ bracket: UInt8) {
+        if isCompact {
+            depth -= 1
+            bytes.append(bracket)
+            isEmpty = false
+            return
+        }
         if isEmpty { bytes.append(UInt8(ascii: "\n")) }
         bytes.append(UInt8(ascii: "\n"))
         depth -= 1

@@ -1,0 +1,268 @@
+import Crypto
+import Foundation
+
+/// Which entries an invalidation removes.
+public enum CacheSelection: Sendable, Hashable {
+    /// The entry with this key.
+    case key(CacheKey)
+    /// Every entry of a voice.
+    case voice(String)
+    /// Every entry of a language.
+    case language(String)
+    /// Entries created before a date.
+    case createdBefore(Date)
+    /// Every entry.
+    case all
+
+    func matches(_ entry: CacheEntry) -> Bool {
+        switch self {
+        case .key(let key): entry.key == key
+        case .voice(let voice): entry.voiceID.utf8.elementsEqual(voice.utf8)
+        case .language(let language): entry.language.utf8.elementsEqual(language.utf8)
+        case .createdBefore(let date): entry.createdAt < date
+        case .all: true
+        }
+    }
+}
+
+/// The order in which eviction removes entries.
+public enum EvictionPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Least recently accessed first; ties broken by fewest accesses (the seed's "sorted by last
+    /// access date and frequency of use").
+    case leastRecentlyUsed = "lru"
+    /// Fewest accesses first; ties broken by least recent access.
+    case leastFrequentlyUsed = "lfu"
+}
+
+extension CacheDirectory {
+    /// Removes the entries `selection` matches, pinned or not, and their files.
+    /// - Parameter selection: What to remove.
+    /// - Returns: The removed entries, in key order.
+    /// - Throws: ``AudioCacheError`` (I/O, or usage when read-only).
+    @discardableResult
+    public func invalidate(_ selection: CacheSelection) throws(AudioCacheError) -> [CacheEntry] {
+        try requireWritable()
+        if case .key(let key) = selection {
+            guard let entry = entries[key] else { return [] }
+            try remove([entry])
+            return [entry]
+        }
+        let removed = entries.values.filter { selection.matches($0) }.sorted { $0.key < $1.key }
+        try remove(removed)
+        return removed
+    }
+
+    /// Removes every entry and file.
+    /// - Returns: How many entries were removed.
+    /// - Throws: ``AudioCacheError``.
+    @discardableResult
+    public func clear() throws(AudioCacheError) -> Int {
+        try invalidate(.all).count
+    }
+
+    /// Removes the entries whose ``CacheEntry/expiresAt`` has passed. Pinned entries have none.
+    /// - Returns: The removed entries.
+    /// - Throws: ``AudioCacheError``.
+    @discardableResult
+    public func expire() throws(AudioCacheError) -> [CacheEntry] {
+        try requireWritable()
+        let date = now()
+        let removed = entries.values.filter { $0.isExpired(at: date) }.sorted { $0.key < $1.key }
+        try remove(removed)
+        return removed
+    }
+
+    /// Removes unpinned entries, in the order of `policy`, until the cache's size is at most
+    /// `maxSize` (or no unpinned entry is left).
+    /// - Parameters:
+    ///   - maxSize: The size to fit in, in bytes; `nil` uses ``CacheConfiguration/maxSizeBytes``
+    ///     (where `0` means no limit and nothing is evicted).
+    ///   - policy: Which entries go first.
+    /// - Returns: The removed entries, in the order they were chosen.
+    /// - Throws: ``AudioCacheError``.
+    @discardableResult
+    public func evict(
+        toFit maxSize: Int? = nil,
+        policy: EvictionPolicy = .leastRecentlyUsed
+    ) throws(AudioCacheError)
+        -> [CacheEntry]
+    {
+        try requireWritable()
+        let limit = maxSize ?? configuration.maxSizeBytes
+        guard maxSize != nil || limit > 0, totalSize > limit else { return [] }
+        var candidates = entries.values.filter { !$0.isPinned }
+        switch policy {
+        case .leastRecentlyUsed:
+            candidates.sort { ($0.lastAccessed, $0.accessCount, $0.key) < ($1.lastAccessed, $1.accessCount, $1.key) }
+        case .leastFrequentlyUsed:
+            candidates.sort { ($0.accessCount, $0.lastAccessed, $0.key) < ($1.accessCount, $1.lastAccessed, $1.key) }
+        }
+        var size = totalSize
+        var removed: [CacheEntry] = []
+        for entry in candidates where size > limit {
+            removed.append(entry)
+            size -= entry.size
+        }
+        try remove(removed)
+        return removed
+    }
+
+    /// Drops entries, writes the index without them, then deletes their files.
+    func remove(_ removed: [CacheEntry]) throws(AudioCacheError) {
+        guard !removed.isEmpty else { return }
+        for entry in removed {
+            entries[entry.key] = nil
+            totalSize -= entry.size
+            garbage.append(entry.path)
+        }
+        try writeSnapshotAndStartJournal()
+    }
+
+    // MARK: Statistics
+
+    /// The statistics of the seed's management API: size, hit rate, distribution per voice and the
+    /// most accessed entries. Counts no access.
+    /// - Parameter top: How many of the most accessed entries to list.
+    /// - Returns: The statistics.
+    public func stats(top: Int = 10) -> CacheStats {
+        var voices: [String: CacheStats.Group] = [:]
+        var languages: [String: CacheStats.Group] = [:]
+        var pinned = 0
+        var expired = 0
+        let date = now()
+        for entry in entries.values {
+            voices[entry.voiceID, default: CacheStats.Group(name: entry.voiceID)].add(entry)
+            languages[entry.language, default: CacheStats.Group(name: entry.language)].add(entry)
+            if entry.isPinned { pinned += 1 }
+            if entry.isExpired(at: date) { expired += 1 }
+        }
+        let mostAccessed = entries.values.filter { $0.accessCount > 0 }
+            .sorted { ($1.accessCount, $0.key) < ($0.accessCount, $1.key) }
+            .prefix(max(0, top))
+        return CacheStats(
+            directory: layout.root,
+            keyScheme: keyScheme,
+            entries: entries.count,
+            totalBytes: totalSize,
+            maxSizeBytes: configuration.maxSizeBytes,
+            pinnedEntries: pinned,
+            expiredEntries: expired,
+            hits: header.hits,
+            misses: header.misses,
+            since: header.statsSince,
+            voices: voices.values.sorted { $0.name < $1.name },
+            languages: languages.values.sorted { $0.name < $1.name },
+            mostAccessed: Array(mostAccessed)
+        )
+    }
+
+    // MARK: Verification
+
+    /// Checks that every entry's file exists with the recorded size and SHA-256, and finds files
+    /// that no entry names (orphans) and leftover temporary files; with `repair`, drops the broken
+    /// entries and deletes the orphans and temporary files.
+    ///
+    /// Files are hashed on several tasks at once, so the disk, not the hashing, sets the pace.
+    /// - Parameters:
+    ///   - repair: Whether to fix what is found.
+    ///   - concurrency: Files hashed at once.
+    /// - Returns: What was found (and repaired).
+    /// - Throws: ``AudioCacheError`` (usage when repairing a read-only cache, I/O).
+    public func verify(
+        repair: Bool = false,
+        concurrency: Int = activeProcessorCount()
+    ) async throws(AudioCacheError)
+        -> VerifyReport
+    {
+        if repair { try requireWritable() }
+        let root = layout.root
+        let snapshot = entries.values.sorted { $0.key < $1.key }
+        var problems: [VerifyReport.Problem] = []
+        let chunkSize = max(1, (snapshot.count + 4 * concurrency - 1) / (4 * concurrency))
+        let chunks = stride(from: 0, to: snapshot.count, by: chunkSize).map {
+            Array(snapshot[$0..<min($0 + chunkSize, snapshot.count)])
+        }
+        await withTaskGroup(of: [VerifyReport.Problem].self) { group in
+            var next = 0
+            func startNext() {
+                guard next < chunks.count else { return }
+                let chunk = chunks[next]
+                group.addTask { chunk.compactMap { Self.check($0, root: root) } }
+                next += 1
+            }
+            for _ in 0..<max(1, concurrency) { startNext() }
+            while let found = await group.next() {
+                problems += found
+                startNext()
+            }
+        }
+        problems.sort { $0.key < $1.key }
+        let referenced = Set(snapshot.map(\.path))
+        var orphans: [String] = []
+        try collectFiles(in: CacheLayout.audioFolderName) { path in
+            if !referenced.contains(path) { orphans.append(path) }
+        }
+        let temporary = try FileSystem.contents(of: layout.temporaryFolder).map {
+            CacheLayout.temporaryFolderName + "/" + $0
+        }
+        var report = VerifyReport(
+            checkedEntries: snapshot.count,
+            checkedBytes: snapshot.reduce(0) { $0 + $1.size },
+            problems: problems,
+            orphanFiles: orphans.sorted(),
+            temporaryFiles: temporary,
+            repaired: false
+        )
+        if repair {
+            try remove(problems.compactMap { entries[$0.key] })
+            for path in report.orphanFiles + report.temporaryFiles {
+                try FileSystem.removeFile(layout.absolute(path))
+            }
+            report.repaired = true
+        }
+        return report
+    }
+
+    /// Walks the audio folder, calling `found` with each regular file's path relative to the root.
+    private func collectFiles(in relative: String, _ found: (String) -> Void) throws(AudioCacheError) {
+        for name in try FileSystem.contents(of: layout.absolute(relative)) {
+            let path = relative + "/" + name
+            switch FileSystem.inspect(layout.absolute(path)).kind {
+            case .folder: try collectFiles(in: path, found)
+            case .missing: continue
+            case .file, .other: found(path)
+            }
+        }
+    }
+
+    /// The problem with one entry's file, or `nil` when it is sound.
+    nonisolated static func check(_ entry: CacheEntry, root: String) -> VerifyReport.Problem? {
+        func problem(_ kind: VerifyReport.Problem.Kind, _ detail: String) -> VerifyReport.Problem {
+            VerifyReport.Problem(key: entry.key, path: entry.path, kind: kind, detail: detail)
+        }
+        let path = root + "/" + entry.path
+        let (kind, size) = FileSystem.inspect(path)
+        guard kind != .missing else { return problem(.missing, "the file is missing") }
+        guard kind == .file else { return problem(.notAFile, "is not a regular file") }
+        guard size == entry.size else {
+            return problem(.wrongSize, "the file has \(size) bytes, the index says \(entry.size)")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return problem(.unreadable, "cannot open the file")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.update(data: chunk)
+            }
+        } catch {
+            return problem(.unreadable, "cannot read the file")
+        }
+        let digest = SHA256Hash(digest: hasher.finalize())
+        guard digest == entry.sha256 else {
+            return problem(.wrongContent, "the file's SHA-256 is \(digest), the index says \(entry.sha256)")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// What a cache holds, as a plan needs to know it: cached, missing or stale, without counting an
+/// access.
+///
+/// An entry is **stale** when it exists but was rendered differently than the manifests now ask:
+/// another model than the phrase names, or (when given) another provider, output format or voice
+/// settings. Expired entries count as missing: a lookup would not return them.
+public struct CacheDirectoryInventory: CacheInventory {
+    /// What the next rendering would be asked for, beyond what the manifests say.
+    public struct Expectation: Sendable, Hashable {
+        /// The provider, when known.
+        public var provider: String?
+        /// The model used for phrases that name none.
+        public var defaultModelID: String?
+        /// The output format, when known.
+        public var outputFormat: String?
+        /// The voice settings, when known.
+        public var voiceSettings: [VoiceSetting]?
+
+        /// Creates an expectation; `nil` fields are not compared.
+        public init(
+            provider: String? = nil,
+            defaultModelID: String? = nil,
+            outputFormat: String? = nil,
+            voiceSettings: [VoiceSetting]? = nil
+        ) {
+            self.provider = provider
+            self.defaultModelID = defaultModelID
+            self.outputFormat = outputFormat
+            self.voiceSettings = voiceSettings
+        }
+    }
+
+    private let entries: [CacheKey: CacheEntry]
+    private let expectation: Expectation
+    private let date: Date
+
+    /// Takes a snapshot of a cache's entries.
+    /// - Parameters:
+    ///   - cache: The cache.
+    ///   - expectation: What renderings would be asked for.
+    public init(_ cache: CacheDirectory, expectation: Expectation = Expectation()) async {
+        entries = await cache.entriesSnapshot()
+        self.expectation = expectation
+        date = cache.now()
+    }
+
+    /// Cached, missing or stale.
+    /// - Parameter rendering: The rendering the manifests ask for.
+    /// - Returns: Its status.
+    public func status(of rendering: Rendering) -> RenderingStatus {
+        guard let entry = entries[rendering.key], !entry.isExpired(at: date) else { return .missing }
+        let recorded = entry.rendering
+        if entry.source == .recorded { return .cached }
+        if let model = rendering.modelID ?? expectation.defaultModelID, recorded.modelID != model { return .stale }
+        if let provider = expectation.provider, recorded.provider != provider { return .stale }
+        if let format = expectation.outputFormat, recorded.outputFormat != format { return .stale }
+        if let settings = expectation.voiceSettings,
+            recorded.voiceSettings
+                != settings.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) })
+        {
+            return .stale
+        }
+        return .cached
+    }
+}
+
+extension CacheDirectory {
+    func entriesSnapshot() -> [CacheKey: CacheEntry] { entries }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// Writes the index document and journal records as `docs/cache-format.md` describes them.
+///
+/// The index is one JSON object whose `entries` member holds one entry per line, in byte order
+/// of the keys, so the same cache always gives the same bytes and a reader may stream it line by
+/// line.
+enum CacheIndexWriter {
+    /// The value of the index's `format` field.
+    static let formatName = "audiocache-index"
+    /// The version of the index format this code writes; readers refuse newer versions.
+    static let formatVersion = 1
+
+    /// Writes the index document through `write`, in pieces of about a megabyte.
+    static func writeDocument(
+        header: CacheIndexHeader,
+        entries: [CacheKey: CacheEntry],
+        to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
+    ) throws(AudioCacheError) {
+        var writer = JSONWriter(capacity: 1 << 20, compact: true)
+        writer.beginObject()
+        writer.key("format")
+        writer.string(formatName)
+        writer.key("format_version")
+        writer.int(formatVersion)
+        writer.key("generation")
+        writer.int(header.generation)
+        writer.key("key_scheme")
+        writer.string(header.keyScheme.rawValue)
+        writer.key("stats")
+        writeStats(header, to: &writer)
+        writer.key("updated_at")
+        writer.timestamp(header.updatedAt)
+        writer.key("entries")
+        writer.beginObject()
+        var bytes = writer.bytes
+        writer.removeAll()
+        var isFirst = true
+        for key in entries.keys.sorted() {
+            guard let entry = entries[key] else { continue }
+            bytes.append(contentsOf: isFirst ? [UInt8(ascii: "\n")] : [UInt8(ascii: ","), UInt8(ascii: "\n")])
+            isFirst = false
+            var member = JSONWriter(compact: true)
+            member.beginObject()
+            member.key("\(key)")
+            writeEntry(entry, to: &member)
+            bytes.append(contentsOf: member.bytes.dropFirst())  // the member without its `{`
+            if bytes.count >= 1 << 20 {
+                try flush(bytes, to: write)
+                bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        bytes.append(contentsOf: Array("\n}}\n".utf8))
+        try flush(bytes, to: write)
+    }
+
+    private static func flush(
+        _ bytes: [UInt8],
+        to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
+    ) throws(AudioCacheError) {
+        var failure: AudioCacheError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(AudioCacheError) { try write(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The `stats` object: when counting started, hits and misses.
+    static func writeStats(_ header: CacheIndexHeader, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("hits")
+        writer.int(header.hits)
+        writer.key("misses")
+        writer.int(header.misses)
+        writer.key("since")
+        writer.timestamp(header.statsSince)
+        writer.endObject()
+    }
+
+    /// Writes one entry as an object, fields in the documented order.
+    static func writeEntry(_ entry: CacheEntry, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("key")
+        writer.string(entry.key)
+        writer.key("path")
+        writer.string(entry.path)
+        writer.key("size")
+        writer.int(entry.size)
+        writer.key("sha256")
+        writer.hexString(entry.sha256.bytes)
+        writer.key("mime_type")
+        writer.string(entry.mimeType)
+        writer.key("audio_format")
+        writer.string(entry.audioFormat)
+        writer.key("created_at")
+        writer.timestamp(entry.createdAt)
+        writer.key("last_accessed")
+        writer.timestamp(entry.lastAccessed)
+        writer.key("access_count")
+        writer.int(entry.accessCount)
+        writer.key("expires_at")
+        if let expiresAt = entry.expiresAt { writer.timestamp(expiresAt) } else { writer.null() }
+        writer.key("pinned")
+        writer.bool(entry.isPinned)
+        writer.key("source")
+        writer.string(entry.source.rawValue)
+        writer.key("text")
+        writer.string(entry.text)
+        writer.key("voice_id")
+        writer.string(entry.voiceID)
+        writer.key("language")
+        writer.string(entry.language)
+        writer.key("rendering")
+        entry.rendering.write(to: &writer)
+        writer.key("rendering_fingerprint")
+        writer.hexString(entry.rendering.fingerprint.bytes)
+        writer.endObject()
+    }
+
+    /// A journal record, one line: `{"op":"begin","generation":N}`.
+    static func beginRecord(generation: Int) -> [UInt8] {
+        record("begin") {
+            $0.key("generation")
+            $0.int(generation)
+        }
+    }
+
+    /// A journal record for a stored entry, naming the file it replaced, if any.
+    static func putRecord(_ entry: CacheEntry, replacing replaced: String?) -> [UInt8] {
+        record("put") { writer in
+            writer.key("entry")
+            writeEntry(entry, to: &writer)
+            if let replaced {
+                writer.key("replaces")
+                writer.string(replaced)
+            }
+        }
+    }
+
+    /// A journal record for an entry's access statistics.
+    static func touchRecord(_ entry: CacheEntry) -> [UInt8] {
+        record("touch") { writer in
+            writer.key("key")
+            writer.string(entry.key)
+            writer.key("last_accessed")
+            writer.timestamp(entry.lastAccessed)
+            writer.key("access_count")
+            writer.int(entry.accessCount)
+        }
+    }
+
+    /// A journal record for the hit and miss counters.
+    static func statsRecord(_ header: CacheIndexHeader) -> [UInt8] {
+        record("stats") { writer in
+            writer.key("stats")
+            writeStats(header, to: &writer)
+        }
+    }
+
+    private static func record(_ operation: StaticString, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
+        var writer = JSONWriter(compact: true)
+        writer.beginObject()
+        writer.key("op")
+        writer.string(operation.description)
+        body(&writer)
+        writer.endObject()
+        writer.newline()
+        return writer.bytes
+    }
+}
+
+/// The index's fields other than its entries.
+struct CacheIndexHeader: Sendable, Hashable {
+    /// Counts the index documents written; the journal names the one it follows.
+    var generation: Int
+    /// The key scheme of every entry.
+    var keyScheme: KeyScheme
+    /// When hit and miss counting started.
+    var statsSince: Date
+    /// Lookups that found an entry since ``statsSince``.
+    var hits: Int
+    /// Lookups that found nothing (or an expired entry) since ``statsSince``.
+    var misses: Int
+    /// When the document was written.
+    var updatedAt: Date
+}
+
+extension JSONWriter {
+    /// Writes a timestamp string, `2023-04-25T18:30:00.000Z`.
+    mutating func timestamp(_ date: Date) {
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        CacheTimestamp.append(milliseconds: CacheTimestamp.milliseconds(date), to: &text)
+        string(String(decoding: text, as: UTF8.self))
+    }
+}

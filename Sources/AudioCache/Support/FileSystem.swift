@@ -1,0 +1,206 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few POSIX file operations the cache needs for crash safety, with errors that name the path.
+///
+/// Foundation's `FileManager` and `Data.write(options: .atomic)` neither flush to disk nor flush
+/// the folder after a rename, so a crash could leave a renamed-but-empty file; these calls do both.
+enum FileSystem {
+    /// Creates `path` and its missing parents.
+    /// - Throws: ``AudioCacheError`` (I/O) when a folder cannot be made or a file is in the way.
+    static func makeFolder(_ path: String) throws(AudioCacheError) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw AudioCacheError(.io, at: SourceLocation(file: path), "is a file, but a folder is needed here")
+            }
+            return
+        }
+        if let slash = path.lastIndex(of: "/"), slash > path.startIndex {
+            try makeFolder(String(path[..<slash]))
+        }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot create folder: \(systemMessage())")
+        }
+    }
+
+    /// Writes a file in full through a temporary file in `temporaryFolder` (on the same file
+    /// system), flushed, renamed over `path`, and the folder flushed: readers see the old file or
+    /// the new one, never a part.
+    /// - Parameters:
+    ///   - path: The file to write.
+    ///   - temporaryFolder: Where to write first.
+    ///   - produce: Called with a function that appends bytes to the file; call it as often as needed.
+    /// - Throws: ``AudioCacheError`` (I/O); the temporary file is removed.
+    static func writeAtomically(
+        _ path: String,
+        through temporaryFolder: String,
+        _ produce: (_ write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void) throws(AudioCacheError) -> Void
+    ) throws(AudioCacheError) {
+        let temporary = temporaryFolder + "/" + temporaryName(for: path)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw AudioCacheError(.io, at: SourceLocation(file: temporary), "cannot create file: \(systemMessage())")
+        }
+        var isOpen = true
+        do throws(AudioCacheError) {
+            try produce { bytes throws(AudioCacheError) in try writeAll(descriptor, bytes, path: temporary) }
+            guard fsync(descriptor) == 0 else {
+                throw AudioCacheError(.io, at: SourceLocation(file: temporary), "cannot flush file: \(systemMessage())")
+            }
+            isOpen = false
+            guard close(descriptor) == 0 else {
+                throw AudioCacheError(.io, at: SourceLocation(file: temporary), "cannot close file: \(systemMessage())")
+            }
+            guard rename(temporary, path) == 0 else {
+                throw AudioCacheError(
+                    .io,
+                    at: SourceLocation(file: path),
+                    "cannot rename into place: \(systemMessage())"
+                )
+            }
+        } catch {
+            if isOpen { close(descriptor) }
+            unlink(temporary)
+            throw error
+        }
+        try flushFolder(containing: path)
+    }
+
+    /// Writes all of `bytes` to an open file, retrying short writes and interruptions.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(AudioCacheError) {
+        var offset = 0
+        while offset < bytes.count {
+            guard let base = bytes.baseAddress else { return }
+            let written = write(descriptor, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot write: \(systemMessage())")
+            }
+            offset += written
+        }
+    }
+
+    /// Flushes the folder that holds `path`, so that a rename or a new file in it survives a crash.
+    static func flushFolder(containing path: String) throws(AudioCacheError) {
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let descriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot open folder: \(systemMessage())")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot flush folder: \(systemMessage())")
+        }
+    }
+
+    /// Removes a file; a file that is already gone is not an error.
+    static func removeFile(_ path: String) throws(AudioCacheError) {
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot remove file: \(systemMessage())")
+        }
+    }
+
+    /// The names in a folder (without `.` and `..`), or `[]` when it does not exist.
+    static func contents(of folder: String) throws(AudioCacheError) -> [String] {
+        guard let stream = opendir(folder) else {
+            if errno == ENOENT { return [] }
+            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot read folder: \(systemMessage())")
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let item = readdir(stream) {
+            let name = withUnsafePointer(to: item.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// What kind of thing is at `path`, without following a final symbolic link.
+    enum Kind { case missing, file, folder, other }
+
+    /// The kind and size of what is at `path`.
+    static func inspect(_ path: String) -> (kind: Kind, size: Int) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return (.missing, 0) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return (.file, Int(info.st_size))
+        case S_IFDIR: return (.folder, 0)
+        default: return (.other, 0)
+        }
+    }
+
+    private static func temporaryName(for path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? "file"
+        return ".\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+    }
+}
+
+/// An exclusive, advisory lock on a file (`flock`), held until released or the process exits
+/// (the kernel releases it even after a crash, so a stale lock never blocks a cache).
+final class FileLock: Sendable {
+    private let descriptor: Mutex<Int32?>
+    /// The locked file.
+    let path: String
+
+    /// Takes the lock at `path` without waiting.
+    /// - Parameters:
+    ///   - path: The lock file; created when missing.
+    ///   - purpose: What the lock guards, for the message when it is taken.
+    /// - Throws: ``AudioCacheError`` of kind ``AudioCacheError/Kind/locked`` naming the holder's
+    ///   process id when another process holds it, or an I/O error.
+    init(path: String, purpose: String) throws(AudioCacheError) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot open lock file: \(systemMessage())")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = read(descriptor, &buffer, buffer.count)
+            close(descriptor)
+            let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+                .trimmingSuffix { $0 == "\n" }
+            let who = holder.isEmpty ? "another process" : "process \(holder)"
+            throw AudioCacheError(
+                .locked,
+                "\(purpose) is in use by \(who) (lock \(path)); wait for it to finish, or stop it, and try again"
+            )
+        }
+        _ = ftruncate(descriptor, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        self.descriptor = Mutex(descriptor)
+        self.path = path
+    }
+
+    /// Releases the lock; releasing it again does nothing.
+    func release() {
+        descriptor.withLock { descriptor in
+            guard let open = descriptor else { return }
+            flock(open, LOCK_UN)
+            close(open)
+            descriptor = nil
+        }
+    }
+
+    deinit {
+        release()
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var text = self
+        while let last = text.last, predicate(last) { text.removeLast() }
+        return text
+    }
+}
