@@ -388,6 +388,15 @@ public actor CacheDirectory {
         }
     }
 
+    /// Stops using the folder as a killed process would: releases the lock and writes nothing more
+    /// (no pending accesses, no index document). For crash tests.
+    func abandon() {
+        isClosed = true
+        try? journal?.close()
+        journal = nil
+        lock?.release()
+    }
+
     func requireWritable() throws(AudioCacheError) {
         guard access == .readWrite, !isClosed else {
             throw AudioCacheError(.usage, "the cache \(layout.root) is \(isClosed ? "closed" : "open read-only")")
