@@ -388,3 +388,31 @@ extension CacheEntry {
         self.lastAccessed = lastAccessed
     }
 }
+
+extension CacheDirectoryTests {
+    @Test("an unpinned store past the maximum size evicts the least recently used down to 90%")
+    func storeEvicts() async throws {
+        let size = AudioFixtures.wav(samples: 478).count  // 1,000 bytes
+        let cache = try open(maxSize: 4 * size)
+        var stored: [CacheEntry] = []
+        for index in 0..<4 {
+            clock.advance(by: 1)
+            stored.append(
+                try await cache.store(
+                    AudioFixtures.wav(samples: 478, seed: index),
+                    for: request("r\(index)", pinned: false)
+                )
+            )
+        }
+        let pinned = try await cache.store(AudioFixtures.wav(samples: 478, seed: 9), for: request("pinned"))
+        #expect(await cache.count == 5)  // a pinned store never evicts
+        clock.advance(by: 1)
+        _ = await cache.lookup(key: stored[0].key)
+        clock.advance(by: 1)
+        let newest = try await cache.store(AudioFixtures.wav(samples: 478, seed: 5), for: request("r5", pinned: false))
+        // 6,000 bytes > 4,000: evict down to 3,600 — r1, r2 and r3 go; r0 was used, r5 is new.
+        let keys = Set(await cache.allEntries().map(\.key))
+        #expect(keys == [stored[0].key, pinned.key, newest.key])
+        try await cache.close()
+    }
+}

@@ -283,6 +283,10 @@ public actor CacheDirectory {
 
     /// Stores audio under the key of `request`'s text, voice and language, replacing what the key
     /// held. The audio is on disk and journaled when this returns.
+    ///
+    /// When an unpinned store takes the cache past ``CacheConfiguration/maxSizeBytes``, the least
+    /// recently used unpinned entries are evicted down to nine tenths of it (the new entry is the
+    /// most recent, so it stays unless it alone is too big).
     /// - Parameters:
     ///   - audio: The audio payload; its first bytes must match its format.
     ///   - request: What to record with it.
@@ -354,7 +358,12 @@ public actor CacheDirectory {
         dirtyAccesses.remove(key)
         totalSize += entry.size - (previous?.size ?? 0)
         if let replaced { garbage.append(replaced) }
-        if journalRecords > max(10_000, entries.count / 2) {
+        if configuration.maxSizeBytes > 0 && totalSize > configuration.maxSizeBytes && !entry.isPinned {
+            // The seed's runtime behaviour: a cache that outgrows its maximum drops what is used
+            // least, here down to nine tenths of the maximum so that the next stores do not each
+            // rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
+            try evict(toFit: configuration.maxSizeBytes / 10 * 9)
+        } else if journalRecords > max(10_000, entries.count / 2) {
             try writeSnapshotAndStartJournal()
         }
         return entry
