@@ -216,8 +216,10 @@ struct CacheDirectoryTests {
         let old = try await cache.store(AudioFixtures.wav(seed: 1), for: request("Hola"))
         try await cache.close()
         let reopened = try open()
+        _ = await reopened.lookup(key: old.key)
         let new = try await reopened.store(AudioFixtures.mp3(seed: 2), for: request("hola"))
         #expect(new.key == old.key && new.path != old.path && new.path.hasSuffix(".mp3"))
+        #expect(new.accessCount == 1)  // the key's access history stays
         // index.json still names the old take, whose file must still be there.
         #expect(try indexDocumentEntries()[old.key]?.path == old.path)
         #expect(FileSystem.inspect(root + "/" + old.path).kind == .file)

@@ -282,7 +282,8 @@ public actor CacheDirectory {
     }
 
     /// Stores audio under the key of `request`'s text, voice and language, replacing what the key
-    /// held. The audio is on disk and journaled when this returns.
+    /// held (keeping the key's access history). The audio is on disk and journaled when this
+    /// returns.
     ///
     /// When an unpinned store takes the cache past ``CacheConfiguration/maxSizeBytes``, the least
     /// recently used unpinned entries are evicted down to nine tenths of it (the new entry is the
@@ -342,8 +343,8 @@ public actor CacheDirectory {
             mimeType: container.mimeType,
             audioFormat: request.rendering.outputFormat,
             createdAt: date,
-            lastAccessed: date,
-            accessCount: 0,
+            lastAccessed: previous?.lastAccessed ?? date,
+            accessCount: previous?.accessCount ?? 0,
             expiresAt: expiresAt,
             isPinned: request.isPinned,
             source: request.source,
