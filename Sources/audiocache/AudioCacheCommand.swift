@@ -19,7 +19,10 @@ struct AudioCacheCommand: AsyncParsableCommand {
             error; 75 the cache is in use by another process (try again later).
             """,
         version: "0.1.0",
-        subcommands: [Plan.self, Key.self, Stats.self, Verify.self, Import.self]
+        subcommands: [
+            Plan.self, Key.self, Stats.self, Verify.self, Expire.self, Evict.self, Invalidate.self, Clear.self,
+            Import.self,
+        ]
     )
 }
 
