@@ -42,7 +42,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["audiocache", "AudioCacheTestSupport"],
+            dependencies: ["audiocache", "AudioCache", "AudioCacheTestSupport"],
             exclude: ["Golden"]
         ),
     ]

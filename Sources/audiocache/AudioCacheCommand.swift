@@ -9,17 +9,26 @@ struct AudioCacheCommand: AsyncParsableCommand {
         commandName: "audiocache",
         abstract: "Pre-warm text-to-speech audio caches from phrase manifests.",
         discussion: """
-            Exit codes: 0 success; 1 the cache is incomplete (plan --check); 64 bad usage; \
-            65 bad manifest data; 66 missing input; 74 input/output error; 75 the cache is in use by another process.
+            Commands that touch a cache take --cache DIR, --ttl, --max-size and --config FILE; a flag \
+            beats the environment (AUDIO_CACHE_DIR, AUDIO_CACHE_TTL, AUDIO_CACHE_MAX_SIZE, \
+            AUDIO_CACHE_CONFIG), which beats the configuration file (./audiocache.json), which beats \
+            the defaults (cache, 1 day, 1 GiB).
+
+            Exit codes: 0 success; 1 the cache is incomplete (plan --check) or damaged (verify); \
+            64 bad usage; 65 bad data (manifest, index, audio); 66 missing input; 74 input/output \
+            error; 75 the cache is in use by another process (try again later).
             """,
         version: "0.1.0",
-        subcommands: [Plan.self, Key.self]
+        subcommands: [
+            Plan.self, Key.self, Stats.self, Verify.self, Expire.self, Evict.self, Invalidate.self, Clear.self,
+            Import.self,
+        ]
     )
 }
 
 /// The documented exit codes (sysexits where one fits).
 enum ExitStatus {
-    /// `plan --check` found renderings to fetch.
+    /// `plan --check` found renderings to fetch, or `verify` found problems it did not repair.
     static let incomplete = ExitCode(1)
     /// `EX_USAGE`.
     static let usage = ExitCode(64)

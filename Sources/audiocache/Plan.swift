@@ -49,24 +49,6 @@ struct ManifestOptions: ParsableArguments {
     }
 }
 
-/// Options for commands that use a cache folder.
-struct CacheOptions: ParsableArguments {
-    @Option(help: "The cache folder (default: $AUDIO_CACHE_DIR, else cache).")
-    var cache: String?
-
-    var cacheFolder: String {
-        cache ?? ProcessInfo.processInfo.environment["AUDIO_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "cache"
-    }
-
-    /// Checks that the cache folder is a folder if it exists.
-    func validateFolder() throws {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: cacheFolder, isDirectory: &isFolder), !isFolder.boolValue {
-            throw ValidationError("--cache \(cacheFolder) is a file, but the cache must be a folder")
-        }
-    }
-}
-
 extension AudioCacheCommand {
     /// `audiocache plan`: what a warm run would do.
     struct Plan: AsyncParsableCommand {
@@ -91,14 +73,21 @@ extension AudioCacheCommand {
         var check = false
 
         func validate() throws {
-            try cacheOptions.validateFolder()
             if list && !json { throw ValidationError("--list needs --json") }
         }
 
         func run() async throws {
-            let cache = cacheOptions.cacheFolder
-            let plan = try await reportingErrors {
-                try await Planner(options: manifests.planOptions).plan(paths: manifests.inputs)
+            let (cache, plan) = try await reportingErrors {
+                let configuration = try cacheOptions.configuration()
+                let planner = Planner(options: manifests.planOptions)
+                let layout = CacheLayout(root: configuration.directory)
+                guard FileManager.default.fileExists(atPath: layout.indexPath) else {
+                    return (configuration.directory, try await planner.plan(paths: manifests.inputs))
+                }
+                let inventory = try await withCache(configuration, access: .readOnly) { cache in
+                    await CacheDirectoryInventory(cache)
+                }
+                return (configuration.directory, try await planner.plan(paths: manifests.inputs, inventory: inventory))
             }
             for problem in plan.problems { printError(problem.description) }
             if json {

@@ -1,0 +1,134 @@
+import ArgumentParser
+import AudioCache
+import Foundation
+
+extension AudioCacheCommand {
+    /// `audiocache import`: a human recording in place of the synthesized audio.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Store a human recording under a phrase's key, in place of the synthesized audio.",
+            discussion: """
+                The entry is marked recorded (provider "recorded") and pinned, so eviction and TTL \
+                leave it alone and plan counts it as cached whatever the model. The output format is \
+                --format, or detected from the file (wav, mp3, ogg, flac). Prints the key and the \
+                stored file. Takes the cache's lock; exits 75 when another process holds it.
+                """
+        )
+
+        @OptionGroup var cacheOptions: CacheOptions
+
+        @Argument(help: "The audio file.")
+        var file: String
+
+        @Option(help: "The phrase's text (the key is computed from it).")
+        var text: String
+
+        @Option(help: "The phrase's voice id.")
+        var voice: String
+
+        @Option(help: "The phrase's language.")
+        var language: String
+
+        @Option(help: "The audio's output format, such as wav or mp3_44100_128 (default: detected).")
+        var format: String?
+
+        @Option(help: "The model to record with the entry, if any.")
+        var model: String?
+
+        func validate() throws {
+            guard !text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) else {
+                throw ValidationError("--text is empty")
+            }
+            guard FieldRules.isValidVoiceID(voice) else {
+                throw ValidationError("--voice \"\(voice)\" is not a valid voice id (1-64 of A-Z a-z 0-9 . _ + -)")
+            }
+            guard FieldRules.isValidLanguage(language) else {
+                throw ValidationError("--language \"\(language)\" is not a valid language (1-35 of A-Z a-z 0-9 - _)")
+            }
+            if let model, !FieldRules.isValidModelID(model) {
+                throw ValidationError("--model \"\(model)\" is not a valid model id (1-64 of A-Z a-z 0-9 . _ -)")
+            }
+            if let format {
+                let allowed = format.utf8.allSatisfy {
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_")
+                }
+                guard allowed, (1...64).contains(format.utf8.count) else {
+                    throw ValidationError(
+                        "--format \"\(format)\" is not an output format (such as wav or mp3_44100_128)"
+                    )
+                }
+            }
+        }
+
+        func run() async throws {
+            let (directory, entry) = try await reportingErrors {
+                let audio = try readAudio()
+                let outputFormat = try outputFormat(of: audio)
+                let configuration = try cacheOptions.configuration()
+                let request = CacheDirectory.StoreRequest(
+                    text: text,
+                    voiceID: voice,
+                    language: language,
+                    rendering: RenderingDescription(
+                        provider: AudioSource.recorded.rawValue,
+                        modelID: model,
+                        outputFormat: outputFormat,
+                        text: text
+                    ),
+                    source: .recorded,
+                    isPinned: true
+                )
+                let entry = try await withCache(configuration, access: .readWrite) { cache in
+                    try await cache.store(audio, for: request)
+                }
+                return (configuration.directory, entry)
+            }
+            print("key \(entry.key)")
+            print("path \(CacheLayout(root: directory).absolute(entry.path))")
+        }
+
+        /// The file's bytes.
+        private func readAudio() throws(AudioCacheError) -> [UInt8] {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else {
+                throw .missingInput(file, "no such file")
+            }
+            guard !isFolder.boolValue,
+                let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else {
+                throw .missingInput(file, "is not a regular file")
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw .missingInput(file, "cannot be read")
+            }
+            guard !data.isEmpty else { throw .badData(at: SourceLocation(file: file), "is empty") }
+            return Array(data)
+        }
+
+        /// `--format`, or the format the file's header shows; checks that the two agree.
+        private func outputFormat(of audio: [UInt8]) throws(AudioCacheError) -> String {
+            let location = SourceLocation(file: file)
+            guard let container = AudioContainer.detect(audio, declaredAs: format ?? "") else {
+                throw .badData(
+                    at: location,
+                    format.map { "is not \($0) audio" }
+                        ?? "is not audio this tool recognises (WAV, MP3, Ogg, FLAC); give --format for headerless samples"
+                )
+            }
+            guard let format else { return container.rawValue }
+            let families: [AudioContainer: [String]] = [
+                .mp3: ["mp3"], .wav: ["wav"], .flac: ["flac"], .ogg: ["ogg", "opus", "vorbis"],
+            ]
+            if let prefixes = families[container], !prefixes.contains(where: { format.hasPrefix($0) }) {
+                throw .badData(
+                    at: location,
+                    "is \(container.rawValue) audio, not \(format); give the right --format or leave it out"
+                )
+            }
+            return format
+        }
+    }
+}
