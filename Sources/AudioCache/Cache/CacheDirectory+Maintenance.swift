@@ -197,7 +197,9 @@ extension CacheDirectory {
             }
         }
         problems.sort { $0.key < $1.key }
-        let referenced = Set(snapshot.map(\.path))
+        // Stores may have run while the files were hashed, and replaced files wait in `garbage`
+        // until an index without them is written: none of those is an orphan.
+        let referenced = Set(snapshot.map(\.path)).union(entries.values.map(\.path)).union(garbage)
         var orphans: [String] = []
         try collectFiles(in: CacheLayout.audioFolderName) { path in
             if !referenced.contains(path) { orphans.append(path) }
@@ -214,7 +216,9 @@ extension CacheDirectory {
             repaired: false
         )
         if repair {
-            try remove(problems.compactMap { entries[$0.key] })
+            try remove(
+                problems.compactMap { problem in entries[problem.key].flatMap { $0.path == problem.path ? $0 : nil } }
+            )
             for path in report.orphanFiles + report.temporaryFiles {
                 try FileSystem.removeFile(layout.absolute(path))
             }

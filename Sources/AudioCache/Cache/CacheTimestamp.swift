@@ -6,9 +6,13 @@ import Foundation
 /// Formatting and parsing are done by hand (civil-from-days arithmetic) because a million-entry
 /// index holds three million of them and `ISO8601DateFormatter` is far too slow for that.
 enum CacheTimestamp {
-    /// Milliseconds since 1970-01-01T00:00:00Z, rounded down.
+    /// Milliseconds since 1970-01-01T00:00:00Z, rounded to the nearest.
+    ///
+    /// Not rounded down: `Date` keeps seconds since 2001 in a `Double`, so the date of a whole
+    /// millisecond count often reads back a hair below it (`…122.9999`), and rounding down would
+    /// move it one millisecond earlier on every round trip through the index.
     static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// The date of a millisecond count.
@@ -16,12 +20,12 @@ enum CacheTimestamp {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
-    /// `date` rounded down to the millisecond, so that it survives a round trip through the index.
+    /// `date` rounded to the millisecond, so that it survives a round trip through the index.
     static func truncated(_ date: Date) -> Date {
         self.date(milliseconds: milliseconds(date))
     }
 
-    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` to `bytes`. Years outside 0...9999 are clamped.
+    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` to `bytes`. Times before 1970 or after 9999 are clamped.
     static func append(milliseconds: Int64, to bytes: inout [UInt8]) {
         let clamped = min(max(milliseconds, 0), 253_402_300_799_999)  // 9999-12-31T23:59:59.999Z
         let days = clamped / 86_400_000

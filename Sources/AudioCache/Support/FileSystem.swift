@@ -13,7 +13,7 @@ import Darwin
 /// Foundation's `FileManager` and `Data.write(options: .atomic)` neither flush to disk nor flush
 /// the folder after a rename, so a crash could leave a renamed-but-empty file; these calls do both.
 enum FileSystem {
-    /// Creates `path` and its missing parents.
+    /// Creates `path` and its missing parents, flushing the folder that holds each new one.
     /// - Throws: ``AudioCacheError`` (I/O) when a folder cannot be made or a file is in the way.
     static func makeFolder(_ path: String) throws(AudioCacheError) {
         var info = stat()
@@ -26,9 +26,15 @@ enum FileSystem {
         if let slash = path.lastIndex(of: "/"), slash > path.startIndex {
             try makeFolder(String(path[..<slash]))
         }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot create folder: \(systemMessage())")
+        guard mkdir(path, 0o755) == 0 else {
+            guard errno == EEXIST else {
+                throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot create folder: \(systemMessage())")
+            }
+            return
         }
+        // The new folder's name must survive a crash too, or a journaled entry could name a file
+        // whose folder is gone.
+        try flushFolder(containing: path)
     }
 
     /// Writes a file in full through a temporary file in `temporaryFolder` (on the same file
