@@ -65,11 +65,11 @@ struct CacheDirectoryTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/" + entry.path)) == Data(audio))
 
         clock.advance(by: 10)
-        let hit = try #require(await cache.lookup(text: "¡hola mundo!", voiceID: "es", language: "es"))
+        let hit = try #require(await cache.lookup(text: "¡hola mundo!", voice: "es", language: "es"))
         #expect(hit.entry.accessCount == 1)
         #expect(hit.entry.lastAccessed == clock.now())
         #expect(hit.fileURL.path == root + "/" + entry.path)
-        #expect(await cache.lookup(text: "¡hola mundo!", voiceID: "en", language: "es") == nil)
+        #expect(await cache.lookup(text: "¡hola mundo!", voice: "en", language: "es") == nil)
         // Presence checks for planning are not accesses.
         #expect(await cache.entry(for: entry.key)?.accessCount == 1)
         let stats = await cache.stats()
@@ -121,7 +121,7 @@ struct CacheDirectoryTests {
         clock.advance(by: 5)
         _ = await cache.lookup(key: entry.key)
         _ = await cache.lookup(key: entry.key)
-        _ = await cache.lookup(text: "otra", voiceID: "es", language: "es")
+        _ = await cache.lookup(text: "otra", voice: "es", language: "es")
         try await cache.close()
 
         cache = try open()

@@ -48,7 +48,7 @@ import Testing
     /// Asks the Python loader for every phrase and compares with what `cache` looks up.
     static func expectLoaderAgrees(with cache: CacheDirectory, directory: String) async throws {
         for phrase in CacheFixture.everyPhrase {
-            let hit = await cache.lookup(text: phrase.lookup, voiceID: phrase.voice, language: phrase.language)
+            let hit = await cache.lookup(text: phrase.lookup, voice: phrase.voice, language: phrase.language)
             let result = try CacheFixture.runLoader(directory, phrase)
             let printed = result.standardOutput.trimmingCharacters(in: .newlines)
             if let hit {
@@ -74,11 +74,11 @@ import Testing
         #expect(await reader.count == CacheFixture.phrases.count + 2)
         try await Self.expectLoaderAgrees(with: reader, directory: fixture.directory)
         for phrase in CacheFixture.phrases + [CacheFixture.replaced] {
-            let hit = await reader.lookup(text: phrase.lookup, voiceID: phrase.voice, language: phrase.language)
+            let hit = await reader.lookup(text: phrase.lookup, voice: phrase.voice, language: phrase.language)
             #expect(hit != nil, "\(phrase.name) must be cached")
         }
         let expired = CacheFixture.expired
-        #expect(await reader.lookup(text: expired.lookup, voiceID: expired.voice, language: expired.language) == nil)
+        #expect(await reader.lookup(text: expired.lookup, voice: expired.voice, language: expired.language) == nil)
 
         let view = try Self.loaderView(fixture.directory)
         #expect(view.replayed == 0, "a closed cache has everything in index.json")
@@ -103,7 +103,7 @@ import Testing
                 access: .readOnly,
                 now: clock.now
             )
-            let hit = await reader.lookup(text: expired.lookup, voiceID: expired.voice, language: expired.language)
+            let hit = await reader.lookup(text: expired.lookup, voice: expired.voice, language: expired.language)
             #expect((hit != nil) == isHit, "at \(time)")
             let key = KeyScheme.md5TextVoiceLanguageV1.key(
                 text: expired.stored,

@@ -146,7 +146,7 @@ import Testing
         let before = try String(contentsOfFile: indexPath, encoding: .utf8)
         for _ in 0..<3 {
             let cache = try CacheDirectory(configuration: CacheConfiguration(directory: fixture.directory))
-            _ = await cache.lookup(text: "not there", voiceID: "es", language: "es")
+            _ = await cache.lookup(text: "not there", voice: "es", language: "es")
             try await cache.close()
         }
         let after = try String(contentsOfFile: indexPath, encoding: .utf8)

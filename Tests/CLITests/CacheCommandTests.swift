@@ -81,9 +81,9 @@ import Testing
         )
         // Three lookups through the library: two hits on Bonjour, one miss.
         let cache = try CacheDirectory(configuration: CacheConfiguration(directory: folder.path + "/cache"))
-        _ = await cache.lookup(text: "bonjour", voiceID: "fr-1", language: "fr")
-        _ = await cache.lookup(text: "BONJOUR", voiceID: "fr-1", language: "fr")
-        _ = await cache.lookup(text: "absent", voiceID: "fr-1", language: "fr")
+        _ = await cache.lookup(text: "bonjour", voice: "fr-1", language: "fr")
+        _ = await cache.lookup(text: "BONJOUR", voice: "fr-1", language: "fr")
+        _ = await cache.lookup(text: "absent", voice: "fr-1", language: "fr")
         try await cache.close()
         let wavSize = CacheFixtures.wav().count
 

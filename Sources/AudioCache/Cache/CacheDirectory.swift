@@ -6,7 +6,7 @@ import Foundation
 ///
 /// ```swift
 /// let cache = try CacheDirectory(configuration: .init(directory: "cache"))
-/// if let hit = await cache.lookup(text: "Hola", voiceID: "es", language: "es") {
+/// if let hit = await cache.lookup(text: "Hola", voice: "es", language: "es") {
 ///     serve(hit.fileURL)
 /// }
 /// try await cache.close()
@@ -190,14 +190,14 @@ public actor CacheDirectory {
     /// and, on a hit, records the access.
     /// - Parameters:
     ///   - text: The text as written; normalized for the key.
-    ///   - voiceID: The voice.
+    ///   - voice: The voice id.
     ///   - language: The language.
     /// - Returns: The entry and its file, or `nil` when absent, expired or the cache is disabled.
-    public func lookup(text: String, voiceID: String, language: String) -> Hit? {
-        lookup(key: keyScheme.key(text: text, voiceID: voiceID, language: language))
+    public func lookup(text: String, voice: String, language: String) -> Hit? {
+        lookup(key: keyScheme.key(text: text, voiceID: voice, language: language))
     }
 
-    /// Looks a key up; see ``lookup(text:voiceID:language:)``.
+    /// Looks a key up; see ``lookup(text:voice:language:)``.
     /// - Parameter key: The key.
     /// - Returns: The entry and its file, or `nil`.
     public func lookup(key: CacheKey) -> Hit? {

@@ -210,8 +210,8 @@ struct CacheFixture {
         }
         try await cache.store(Self.audio(for: Self.replaced, take: 2), for: Self.replaced.request)
         let first = Self.phrases[0]
-        _ = await cache.lookup(text: first.lookup, voiceID: first.voice, language: first.language)
-        _ = await cache.lookup(text: Self.absent.lookup, voiceID: Self.absent.voice, language: Self.absent.language)
+        _ = await cache.lookup(text: first.lookup, voice: first.voice, language: first.language)
+        _ = await cache.lookup(text: Self.absent.lookup, voice: Self.absent.voice, language: Self.absent.language)
         try await cache.flush()
     }
 
