@@ -4,16 +4,9 @@ import Foundation
 
 /// Small real audio and library-made entries for the cache command tests.
 enum CacheFixtures {
-    /// A valid 16-bit mono 8 kHz RIFF/WAVE file: a 44-byte header and `samples` samples whose
-    /// values start at `seed`, so different seeds give different bytes.
-    static func wav(samples: Int = 100, seed: UInt16 = 1) -> [UInt8] {
-        func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-        func le16(_ value: Int) -> [UInt8] { (0..<2).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-        let data = (0..<samples).flatMap { le16(Int(seed &+ UInt16(truncatingIfNeeded: $0))) }
-        var bytes = Array("RIFF".utf8) + le32(36 + data.count) + Array("WAVE".utf8)
-        bytes += Array("fmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(8000) + le32(16_000) + le16(2) + le16(16)
-        bytes += Array("data".utf8) + le32(data.count) + data
-        return bytes
+    /// A small valid WAV file (see `AudioFixtures.wav`).
+    static func wav(seed: Int = 1) -> [UInt8] {
+        AudioFixtures.wav(samples: 100, seed: seed)
     }
 
     /// Stores unpinned (runtime) entries through the library, as a service would, then closes the
@@ -37,7 +30,7 @@ enum CacheFixtures {
         )
         for (index, phrase) in phrases.enumerated() {
             try await cache.store(
-                wav(seed: UInt16(index + 7)),
+                wav(seed: index + 7),
                 for: CacheDirectory.StoreRequest(
                     text: phrase.text,
                     voiceID: phrase.voice,
