@@ -27,6 +27,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "CacheBenchmark",
+            dependencies: ["AudioCache"],
+            path: "Benchmarks/CacheBenchmark"
+        ),
         .target(
             name: "AudioCacheTestSupport",
             dependencies: ["AudioCache"]

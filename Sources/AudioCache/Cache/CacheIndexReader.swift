@@ -46,8 +46,22 @@ struct CacheIndexReader {
                 path: path,
                 countsLines: true
             )
-            return try reader.document(expectedEntries: bytes.count / 400)
+            // One entry per line: counting lines sizes the dictionary once (an estimate from the
+            // byte count reserved several times the room, and a dictionary of a million entries
+            // is most of the memory an open takes).
+            return try reader.document(expectedEntries: Self.lineCount(raw, count: bytes.count))
         }
+    }
+
+    /// The number of line feeds in `count` bytes at `base`.
+    private static func lineCount(_ base: UnsafeRawPointer, count: Int) -> Int {
+        var lines = 0
+        var position = 0
+        while position < count, let found = memchr(base + position, 0x0A, count - position) {
+            lines += 1
+            position = UnsafeRawPointer(found) - base + 1
+        }
+        return lines
     }
 
     private mutating func document(
@@ -476,7 +490,12 @@ struct CacheIndexReader {
             case .number: value = .number(try readDouble())
             default: throw scanner.unexpected("a number or a Boolean")
             }
-            settings.append(VoiceSetting(name: scanner.string(name), value: value))
+            // Setting names repeat in every entry: share one string rather than allocate each.
+            let text =
+                name.hasEscapes
+                ? scanner.string(name)
+                : scanner.repeatedStrings.string(scanner.base, start: name.start, count: name.end - name.start)
+            settings.append(VoiceSetting(name: text ?? scanner.string(name), value: value))
         }
         return settings
     }

@@ -45,15 +45,21 @@ public struct SHA256Hash: Sendable, Hashable, CustomStringConvertible {
     /// Parses 64 hex digits (either case).
     /// - Parameter hex: The digits.
     public init?(hex: String) {
-        var words: [UInt64] = [0, 0, 0, 0]
+        // Four locals, not an array: an index holds two hashes per entry, read a million times.
+        var (high, middleHigh, middleLow, low): (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var count = 0
         for byte in hex.utf8 {
             guard count < 64, let nibble = Self.nibble(byte) else { return nil }
-            words[count / 16] = words[count / 16] << 4 | UInt64(nibble)
+            switch count / 16 {
+            case 0: high = high << 4 | UInt64(nibble)
+            case 1: middleHigh = middleHigh << 4 | UInt64(nibble)
+            case 2: middleLow = middleLow << 4 | UInt64(nibble)
+            default: low = low << 4 | UInt64(nibble)
+            }
             count += 1
         }
         guard count == 64 else { return nil }
-        self.init(high: words[0], middleHigh: words[1], middleLow: words[2], low: words[3])
+        self.init(high: high, middleHigh: middleHigh, middleLow: middleLow, low: low)
     }
 
     /// The 32 bytes, most significant first.
