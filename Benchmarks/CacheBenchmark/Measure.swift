@@ -37,7 +37,7 @@ enum Measure {
         let picks = (0..<count).map { _ in entries[Int.random(in: 0..<entries.count, using: &random)] }
         let byKey = await timeLookups(cache, picks) { cache, entry in await cache.lookup(key: entry.key) != nil }
         let byText = await timeLookups(cache, picks) { cache, entry in
-            await cache.lookup(text: entry.text, voiceID: entry.voiceID, language: entry.language) != nil
+            await cache.lookup(text: entry.text, voice: entry.voiceID, language: entry.language) != nil
         }
         for (name, times) in [("lookup_key", byKey), ("lookup_text", byText)] {
             let sorted = times.sorted()
