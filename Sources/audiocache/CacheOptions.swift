@@ -103,7 +103,7 @@ func withCache<T: Sendable>(
 }
 
 /// `N entries (X bytes)` for what a command removed.
-func removedSummary(_ entries: [CacheEntry]) -> String {
+func removedSummary(_ entries: [CacheRecord]) -> String {
     let bytes = entries.reduce(0) { $0 + $1.size }
     let noun = entries.count == 1 ? "entry" : "entries"
     return "\(entries.count) \(noun), \(ByteCount.describe(bytes)) (\(bytes) bytes)"

@@ -14,11 +14,11 @@ import Darwin
 private func removing(
     _ options: CacheOptions,
     _ verb: String,
-    _ body: (CacheDirectory) async throws -> [CacheEntry]?
+    _ body: (CacheDirectory) async throws -> [CacheRecord]?
 ) async throws {
     let (directory, removed) = try await reportingErrors {
         let configuration = try options.configuration()
-        guard CacheOptions.folderExists(configuration) else { return (configuration.directory, [CacheEntry]?([])) }
+        guard CacheOptions.folderExists(configuration) else { return (configuration.directory, [CacheRecord]?([])) }
         return (configuration.directory, try await withCache(configuration, access: .readWrite, body))
     }
     if let removed {

@@ -66,8 +66,8 @@ struct CacheDirectoryTests {
 
         clock.advance(by: 10)
         let hit = try #require(await cache.lookup(text: "¡hola mundo!", voice: "es", language: "es"))
-        #expect(hit.entry.accessCount == 1)
-        #expect(hit.entry.lastAccessed == clock.now())
+        #expect(hit.record.accessCount == 1)
+        #expect(hit.record.lastAccessed == clock.now())
         #expect(hit.fileURL.path == root + "/" + entry.path)
         #expect(await cache.lookup(text: "¡hola mundo!", voice: "en", language: "es") == nil)
         // Presence checks for planning are not accesses.
@@ -152,10 +152,11 @@ struct CacheDirectoryTests {
         #expect(cache.openReport.replayedRecords >= 3)
         #expect(await cache.entry(for: first.key)?.accessCount == 2)
         #expect(await cache.entry(for: second.key)?.accessCount == 0)
-        // Opening folded the journal into index.json.
-        #expect(try indexDocumentEntries().count == 2)
         #expect(try await cache.verify().isClean)
+        // The journal goes on after its last complete record; closing folds it into index.json.
+        #expect(try indexDocumentEntries().isEmpty)
         try await cache.close()
+        #expect(try indexDocumentEntries().count == 2)
     }
 
     @Test("a torn last journal line is dropped, everything before it kept")
@@ -415,6 +416,70 @@ extension CacheDirectoryTests {
         // 6,000 bytes > 4,000: evict down to 3,600 — r1, r2 and r3 go; r0 was used, r5 is new.
         let keys = Set(await cache.allEntries().map(\.key))
         #expect(keys == [stored[0].key, pinned.key, newest.key])
+        try await cache.close()
+    }
+}
+
+extension CacheDirectoryTests {
+    @Test("index.table opens the cache fast; a missing, damaged or outdated one falls back to index.json")
+    func tableFile() async throws {
+        var cache = try open()
+        var stored: [CacheEntry] = []
+        for index in 0..<20 {
+            stored.append(
+                try await cache.store(
+                    AudioFixtures.wav(seed: index),
+                    for: request("frase \(index)", pinned: index % 2 == 0)
+                )
+            )
+        }
+        _ = await cache.lookup(key: stored[3].key)
+        try await cache.compact()
+        let expected = await cache.allEntries()
+        try await cache.close()
+        let tablePath = root + "/index.table"
+        let table = try Data(contentsOf: URL(fileURLWithPath: tablePath))
+
+        func reopenedEntries(fromTable: Bool = false) async throws -> [CacheEntry] {
+            let reader = try open(.readOnly)
+            #expect(reader.openReport.usedTable == fromTable)
+            return await reader.allEntries()
+        }
+        #expect(try await reopenedEntries(fromTable: true) == expected)
+        // Missing: read from index.json.
+        try FileManager.default.removeItem(atPath: tablePath)
+        #expect(try await reopenedEntries() == expected)
+        // Damaged: cut short, or one byte changed in the header.
+        try table.prefix(table.count - 7).write(to: URL(fileURLWithPath: tablePath))
+        #expect(try await reopenedEntries() == expected)
+        var changed = table
+        changed[9] ^= 0xFF  // the generation
+        try changed.write(to: URL(fileURLWithPath: tablePath))
+        #expect(try await reopenedEntries() == expected)
+        // A writer writes it again.
+        cache = try open()
+        try await cache.close()
+        #expect(try await reopenedEntries(fromTable: true) == expected)
+    }
+
+    @Test("compact folds access statistics into index.json; entries not accessed are copied unchanged")
+    func compactFoldsAccesses() async throws {
+        let cache = try open()
+        let a = try await cache.store(AudioFixtures.wav(seed: 1), for: request("a"))
+        let b = try await cache.store(AudioFixtures.wav(seed: 2), for: request("b"))
+        try await cache.compact()
+        let before = try String(contentsOfFile: root + "/index.json", encoding: .utf8)
+        clock.advance(by: 30)
+        _ = await cache.lookup(key: a.key)
+        try await cache.compact()
+        let after = try String(contentsOfFile: root + "/index.json", encoding: .utf8)
+        let documents = try indexDocumentEntries()
+        #expect(documents[a.key]?.accessCount == 1 && documents[a.key]?.lastAccessed == clock.now())
+        func line(_ text: String, _ key: CacheKey) -> Substring? {
+            text.split(separator: "\n").first { $0.hasPrefix("\"\(key)\"") }
+        }
+        #expect(line(before, b.key) == line(after, b.key))
+        #expect(line(before, a.key) != line(after, a.key))
         try await cache.close()
     }
 }

@@ -147,6 +147,7 @@ import Testing
         for _ in 0..<3 {
             let cache = try CacheDirectory(configuration: CacheConfiguration(directory: fixture.directory))
             _ = await cache.lookup(text: "not there", voice: "es", language: "es")
+            try await cache.compact()
             try await cache.close()
         }
         let after = try String(contentsOfFile: indexPath, encoding: .utf8)

@@ -14,12 +14,12 @@ public enum CacheSelection: Sendable, Hashable {
     /// Every entry.
     case all
 
-    func matches(_ entry: CacheEntry) -> Bool {
+    func matches(_ record: StoredRecord, strings: InternedStrings) -> Bool {
         switch self {
-        case .key(let key): entry.key == key
-        case .voice(let voice): entry.voiceID.utf8.elementsEqual(voice.utf8)
-        case .language(let language): entry.language.utf8.elementsEqual(language.utf8)
-        case .createdBefore(let date): entry.createdAt < date
+        case .key(let key): record.key == key
+        case .voice(let voice): strings[record.voice].utf8.elementsEqual(voice.utf8)
+        case .language(let language): strings[record.language].utf8.elementsEqual(language.utf8)
+        case .createdBefore(let date): record.createdAt < CacheTimestamp.milliseconds(date)
         case .all: true
         }
     }
@@ -37,19 +37,18 @@ public enum EvictionPolicy: String, Sendable, Hashable, CaseIterable {
 extension CacheDirectory {
     /// Removes the entries `selection` matches, pinned or not, and their files.
     /// - Parameter selection: What to remove.
-    /// - Returns: The removed entries, in key order.
+    /// - Returns: The removed entries' records, in key order.
     /// - Throws: ``AudioCacheError`` (I/O, or usage when read-only).
     @discardableResult
-    public func invalidate(_ selection: CacheSelection) throws(AudioCacheError) -> [CacheEntry] {
+    public func invalidate(_ selection: CacheSelection) throws(AudioCacheError) -> [CacheRecord] {
         try requireWritable()
         if case .key(let key) = selection {
-            guard let entry = entries[key] else { return [] }
-            try remove([entry])
-            return [entry]
+            guard let slot = table.slot(of: key) else { return [] }
+            return try remove([slot])
         }
-        let removed = entries.values.filter { selection.matches($0) }.sorted { $0.key < $1.key }
-        try remove(removed)
-        return removed
+        let strings = table.strings
+        let slots = table.records.indices.filter { selection.matches(table.records[$0], strings: strings) }
+        return try remove(slots.sorted { table.records[$0].key < table.records[$1].key })
     }
 
     /// Removes every entry and file.
@@ -61,15 +60,14 @@ extension CacheDirectory {
     }
 
     /// Removes the entries whose ``CacheEntry/expiresAt`` has passed. Pinned entries have none.
-    /// - Returns: The removed entries.
+    /// - Returns: The removed entries' records, in key order.
     /// - Throws: ``AudioCacheError``.
     @discardableResult
-    public func expire() throws(AudioCacheError) -> [CacheEntry] {
+    public func expire() throws(AudioCacheError) -> [CacheRecord] {
         try requireWritable()
-        let date = now()
-        let removed = entries.values.filter { $0.isExpired(at: date) }.sorted { $0.key < $1.key }
-        try remove(removed)
-        return removed
+        let date = CacheTimestamp.milliseconds(now())
+        let slots = table.records.indices.filter { table.records[$0].isExpired(atMilliseconds: date) }
+        return try remove(slots.sorted { table.records[$0].key < table.records[$1].key })
     }
 
     /// Removes unpinned entries, in the order of `policy`, until the cache's size is at most
@@ -78,44 +76,52 @@ extension CacheDirectory {
     ///   - maxSize: The size to fit in, in bytes; `nil` uses ``CacheConfiguration/maxSizeBytes``
     ///     (where `0` means no limit and nothing is evicted).
     ///   - policy: Which entries go first.
-    /// - Returns: The removed entries, in the order they were chosen.
+    /// - Returns: The removed entries' records, in the order they were chosen.
     /// - Throws: ``AudioCacheError``.
     @discardableResult
     public func evict(
         toFit maxSize: Int? = nil,
         policy: EvictionPolicy = .leastRecentlyUsed
     ) throws(AudioCacheError)
-        -> [CacheEntry]
+        -> [CacheRecord]
     {
         try requireWritable()
         let limit = maxSize ?? configuration.maxSizeBytes
         guard maxSize != nil || limit > 0, totalSize > limit else { return [] }
-        var candidates = entries.values.filter { !$0.isPinned }
+        let records = table.records
+        var candidates = records.indices.filter { !records[$0].isPinned }
         switch policy {
         case .leastRecentlyUsed:
-            candidates.sort { ($0.lastAccessed, $0.accessCount, $0.key) < ($1.lastAccessed, $1.accessCount, $1.key) }
+            candidates.sort {
+                let (a, b) = (records[$0], records[$1])
+                return (a.lastAccessed, a.accessCount, a.key) < (b.lastAccessed, b.accessCount, b.key)
+            }
         case .leastFrequentlyUsed:
-            candidates.sort { ($0.accessCount, $0.lastAccessed, $0.key) < ($1.accessCount, $1.lastAccessed, $1.key) }
+            candidates.sort {
+                let (a, b) = (records[$0], records[$1])
+                return (a.accessCount, a.lastAccessed, a.key) < (b.accessCount, b.lastAccessed, b.key)
+            }
         }
         var size = totalSize
-        var removed: [CacheEntry] = []
-        for entry in candidates where size > limit {
-            removed.append(entry)
-            size -= entry.size
+        var chosen: [Int] = []
+        for slot in candidates where size > limit {
+            chosen.append(slot)
+            size -= records[slot].size
         }
-        try remove(removed)
-        return removed
+        return try remove(chosen)
     }
 
-    /// Drops entries, writes the index without them, then deletes their files.
-    func remove(_ removed: [CacheEntry]) throws(AudioCacheError) {
-        guard !removed.isEmpty else { return }
-        for entry in removed {
-            entries[entry.key] = nil
-            totalSize -= entry.size
-            garbage.append(entry.path)
+    /// Drops the entries in `slots`, writes the index without them, then deletes their files.
+    /// - Returns: Their records, in the order given.
+    func remove(_ slots: [Int]) throws(AudioCacheError) -> [CacheRecord] {
+        guard !slots.isEmpty else { return [] }
+        let removed = slots.map { table.publicRecord($0) }
+        for record in removed {
+            table.remove(record.key)
+            garbage.append(record.path)
         }
         try writeSnapshotAndStartJournal()
+        return removed
     }
 
     // MARK: Statistics
@@ -125,24 +131,27 @@ extension CacheDirectory {
     /// - Parameter top: How many of the most accessed entries to list.
     /// - Returns: The statistics.
     public func stats(top: Int = 10) -> CacheStats {
-        var voices: [String: CacheStats.Group] = [:]
-        var languages: [String: CacheStats.Group] = [:]
+        var voices: [UInt32: CacheStats.Group] = [:]
+        var languages: [UInt32: CacheStats.Group] = [:]
         var pinned = 0
         var expired = 0
-        let date = now()
-        for entry in entries.values {
-            voices[entry.voiceID, default: CacheStats.Group(name: entry.voiceID)].add(entry)
-            languages[entry.language, default: CacheStats.Group(name: entry.language)].add(entry)
-            if entry.isPinned { pinned += 1 }
-            if entry.isExpired(at: date) { expired += 1 }
+        let date = CacheTimestamp.milliseconds(now())
+        let strings = table.strings
+        for record in table.records {
+            voices[record.voice, default: CacheStats.Group(name: strings[record.voice])].add(record)
+            languages[record.language, default: CacheStats.Group(name: strings[record.language])].add(record)
+            if record.isPinned { pinned += 1 }
+            if record.isExpired(atMilliseconds: date) { expired += 1 }
         }
-        let mostAccessed = entries.values.filter { $0.accessCount > 0 }
-            .sorted { ($1.accessCount, $0.key) < ($0.accessCount, $1.key) }
+        let records = table.records
+        let mostAccessed = records.indices.filter { records[$0].accessCount > 0 }
+            .sorted { (records[$1].accessCount, records[$0].key) < (records[$0].accessCount, records[$1].key) }
             .prefix(max(0, top))
+            .compactMap { table.entry($0) }
         return CacheStats(
             directory: layout.root,
             keyScheme: keyScheme,
-            entries: entries.count,
+            entries: table.count,
             totalBytes: totalSize,
             maxSizeBytes: configuration.maxSizeBytes,
             pinnedEntries: pinned,
@@ -150,9 +159,9 @@ extension CacheDirectory {
             hits: header.hits,
             misses: header.misses,
             since: header.statsSince,
-            voices: voices.values.sorted { $0.name < $1.name },
-            languages: languages.values.sorted { $0.name < $1.name },
-            mostAccessed: Array(mostAccessed)
+            voices: voices.values.sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) },
+            languages: languages.values.sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) },
+            mostAccessed: mostAccessed
         )
     }
 
@@ -176,7 +185,7 @@ extension CacheDirectory {
     {
         if repair { try requireWritable() }
         let root = layout.root
-        let snapshot = entries.values.sorted { $0.key < $1.key }
+        let snapshot = allRecords()
         var problems: [VerifyReport.Problem] = []
         let chunkSize = max(1, (snapshot.count + 4 * concurrency - 1) / (4 * concurrency))
         let chunks = stride(from: 0, to: snapshot.count, by: chunkSize).map {
@@ -199,7 +208,7 @@ extension CacheDirectory {
         problems.sort { $0.key < $1.key }
         // Stores may have run while the files were hashed, and replaced files wait in `garbage`
         // until an index without them is written: none of those is an orphan.
-        let referenced = Set(snapshot.map(\.path)).union(entries.values.map(\.path)).union(garbage)
+        let referenced = Set(snapshot.map(\.path)).union(allRecords().map(\.path)).union(garbage)
         var orphans: [String] = []
         try collectFiles(in: CacheLayout.audioFolderName) { path in
             if !referenced.contains(path) { orphans.append(path) }
@@ -216,8 +225,10 @@ extension CacheDirectory {
             repaired: false
         )
         if repair {
-            try remove(
-                problems.compactMap { problem in entries[problem.key].flatMap { $0.path == problem.path ? $0 : nil } }
+            _ = try remove(
+                problems.compactMap { problem in
+                    table.slot(of: problem.key).flatMap { table.path($0) == problem.path ? $0 : nil }
+                }
             )
             for path in report.orphanFiles + report.temporaryFiles {
                 try FileSystem.removeFile(layout.absolute(path))
@@ -240,7 +251,7 @@ extension CacheDirectory {
     }
 
     /// The problem with one entry's file, or `nil` when it is sound.
-    nonisolated static func check(_ entry: CacheEntry, root: String) -> VerifyReport.Problem? {
+    nonisolated static func check(_ entry: CacheRecord, root: String) -> VerifyReport.Problem? {
         func problem(_ kind: VerifyReport.Problem.Kind, _ detail: String) -> VerifyReport.Problem {
             VerifyReport.Problem(key: entry.key, path: entry.path, kind: kind, detail: detail)
         }

@@ -46,12 +46,14 @@ public actor CacheDirectory {
     public nonisolated let openReport: OpenReport
 
     let now: @Sendable () -> Date
-    var entries: [CacheKey: CacheEntry]
+    var table: CacheTable
     var header: CacheIndexHeader
-    var totalSize: Int
+    var totalSize: Int { table.totalSize }
     private var lock: FileLock?
     private var journal: FileHandle?
     private var journalRecords = 0
+    /// Entries stored since `index.json` was written (they live in the journal until the next one).
+    private var putsSinceSnapshot = 0
     private var dirtyAccesses: Set<CacheKey> = []
     private var lookupsSinceFlush = 0
     /// Audio files no entry names any more, deleted after the next index document is written.
@@ -66,6 +68,9 @@ public actor CacheDirectory {
         public var replayedRecords: Int
         /// A torn or bad journal record that was dropped, when there was one.
         public var droppedRecord: String?
+        /// Whether the entries came from `index.table` (fast) rather than from parsing
+        /// `index.json` (when the table was missing, damaged or outdated).
+        public var usedTable: Bool
     }
 
     /// Opens (and, for writing, creates) a cache folder.
@@ -114,23 +119,25 @@ public actor CacheDirectory {
             misses: 0,
             updatedAt: started
         )
-        var entries: [CacheKey: CacheEntry] = [:]
+        var table = CacheTable()
+        var usedTable = false
         if FileSystem.inspect(layout.indexPath).kind != .missing {
-            (header, entries) = try CacheIndexReader.readDocument(at: layout.indexPath)
+            (header, table, usedTable) = try Self.loadIndex(layout: layout, writable: access == .readWrite)
         }
         var replayed = 0
         var garbage: [String] = []
         var dropped: String?
+        var puts = 0
         let journal = try CacheIndexReader.readJournal(at: layout.journalPath)
         if let journal, journal.generation == header.generation {
             for record in journal.records {
                 switch record {
                 case .put(let entry, let replaced):
-                    entries[entry.key] = entry
+                    table.put(entry)
+                    puts += 1
                     if let replaced, replaced != entry.path { garbage.append(replaced) }
                 case .touch(let key, let lastAccessed, let count):
-                    entries[key]?.lastAccessed = lastAccessed
-                    entries[key]?.accessCount = count
+                    table.touch(key, lastAccessed: CacheTimestamp.milliseconds(lastAccessed), accessCount: count)
                 case .stats(let hits, let misses, let since):
                     header.hits = hits
                     header.misses = misses
@@ -142,20 +149,20 @@ public actor CacheDirectory {
         }
         var journalHandle: FileHandle?
         if access == .readWrite {
-            let needsSnapshot =
-                journal == nil || replayed > 0 || dropped != nil || !garbage.isEmpty
-                || journal?.generation != header.generation
             do throws(AudioCacheError) {
-                if needsSnapshot {
-                    journalHandle = try Self.writeSnapshot(
-                        layout: layout,
-                        header: &header,
-                        entries: entries,
-                        garbage: &garbage,
-                        now: now
-                    )
+                if FileSystem.inspect(layout.indexPath).kind == .missing {
+                    // A new cache: an empty index.json from the start, for runtimes that read it.
+                    try FileSystem.writeAtomically(layout.indexPath, through: layout.temporaryFolder) {
+                        write throws(AudioCacheError) in
+                        _ = try CacheIndexWriter.writeDocument(header: header, table: CacheTable(), to: write)
+                    }
+                }
+                if let journal, journal.generation == header.generation {
+                    // Go on appending after the last complete record; a torn one is cut off.
+                    journalHandle = try Self.openJournal(layout.journalPath, truncatingTo: journal.validLength)
                 } else {
-                    journalHandle = try Self.openJournal(layout.journalPath)
+                    // No journal, or one that index.json already holds: start an empty one.
+                    journalHandle = try Self.startJournal(layout: layout, generation: header.generation)
                 }
             } catch {
                 lock?.release()
@@ -163,25 +170,66 @@ public actor CacheDirectory {
             }
         }
         self.header = header
-        self.entries = entries
+        self.table = table
         self.keyScheme = header.keyScheme
-        self.totalSize = entries.values.reduce(0) { $0 + $1.size }
         self.garbage = garbage
+        self.putsSinceSnapshot = puts
+        self.journalRecords = replayed
         self.lock = lock
         self.journal = journalHandle
         self.openReport = OpenReport(
             removedTemporaryFiles: removedTemporary,
             replayedRecords: replayed,
-            droppedRecord: dropped
+            droppedRecord: dropped,
+            usedTable: usedTable
         )
+    }
+
+    /// Reads `index.json`: from its table file when that describes it, else by parsing it (and,
+    /// when writable, writing the table file for next time).
+    private static func loadIndex(
+        layout: CacheLayout,
+        writable: Bool
+    ) throws(AudioCacheError) -> (
+        CacheIndexHeader, CacheTable, Bool
+    ) {
+        let documentSize = FileSystem.inspect(layout.indexPath).size
+        guard let document = IndexDocument(path: layout.indexPath) else {
+            throw AudioCacheError(.io, at: SourceLocation(file: layout.indexPath), "cannot open: \(systemMessage())")
+        }
+        if let header = CacheIndexReader.readHeader(at: layout.indexPath),
+            var table = CacheTableFile.read(
+                at: layout.tablePath,
+                generation: header.generation,
+                documentSize: documentSize
+            )
+        {
+            table.setDocument(document)
+            return (header, table, true)
+        }
+        var table = CacheTable()
+        let header = try CacheIndexReader.readDocument(
+            at: layout.indexPath,
+            reserve: { table.reserveCapacity($0) },
+            each: { entry, range in table.put(entry, documentRange: range) }
+        )
+        table.setDocument(document)
+        if writable {
+            let generation = header.generation
+            try FileSystem.writeAtomically(layout.tablePath, through: layout.temporaryFolder) {
+                write throws(AudioCacheError) in
+                try CacheTableFile.write(table, generation: generation, documentSize: documentSize, to: write)
+            }
+        }
+        return (header, table, false)
     }
 
     // MARK: Lookup
 
     /// What a lookup found.
     public struct Hit: Sendable, Hashable {
-        /// The entry, with this access counted.
-        public var entry: CacheEntry
+        /// The entry's record, with this access counted.
+        public var record: CacheRecord
         /// The audio file.
         public var fileURL: URL
     }
@@ -192,45 +240,59 @@ public actor CacheDirectory {
     ///   - text: The text as written; normalized for the key.
     ///   - voice: The voice id.
     ///   - language: The language.
-    /// - Returns: The entry and its file, or `nil` when absent, expired or the cache is disabled.
+    /// - Returns: The entry's record and its file, or `nil` when absent, expired or the cache is
+    ///   disabled.
     public func lookup(text: String, voice: String, language: String) -> Hit? {
         lookup(key: keyScheme.key(text: text, voiceID: voice, language: language))
     }
 
     /// Looks a key up; see ``lookup(text:voice:language:)``.
     /// - Parameter key: The key.
-    /// - Returns: The entry and its file, or `nil`.
+    /// - Returns: The entry's record and its file, or `nil`.
     public func lookup(key: CacheKey) -> Hit? {
         guard configuration.isEnabled, !isClosed else { return nil }
-        let date = CacheTimestamp.truncated(now())
-        guard var entry = entries[key], !entry.isExpired(at: date) else {
+        let date = CacheTimestamp.milliseconds(now())
+        guard let slot = table.slot(of: key), !table.records[slot].isExpired(atMilliseconds: date) else {
             header.misses += 1
             noteLookup()
             return nil
         }
-        entry.lastAccessed = date
-        entry.accessCount += 1
-        entries[key] = entry
+        table.touch(key, lastAccessed: date, accessCount: table.records[slot].accessCount + 1)
         header.hits += 1
         dirtyAccesses.insert(key)
         noteLookup()
-        return Hit(entry: entry, fileURL: URL(fileURLWithPath: layout.absolute(entry.path)))
+        let record = table.publicRecord(slot)
+        return Hit(record: record, fileURL: URL(fileURLWithPath: layout.absolute(record.path)))
     }
 
-    /// The entry for a key, without counting an access or a hit (for planning and reports).
+    /// The full entry for a key (texts and rendering, read back from `index.json`), without
+    /// counting an access or a hit.
     /// - Parameter key: The key.
     /// - Returns: The entry, expired or not, or `nil`.
     public func entry(for key: CacheKey) -> CacheEntry? {
-        entries[key]
+        table.slot(of: key).flatMap { table.entry($0) }
     }
 
-    /// Every entry, in key order.
+    /// The record for a key, without counting an access or a hit.
+    /// - Parameter key: The key.
+    /// - Returns: The record, expired or not, or `nil`.
+    public func record(for key: CacheKey) -> CacheRecord? {
+        table.slot(of: key).map { table.publicRecord($0) }
+    }
+
+    /// Every entry in full, in key order (reads every entry back from `index.json`: for small
+    /// caches and tests; use ``allRecords()`` for large ones).
     public func allEntries() -> [CacheEntry] {
-        entries.keys.sorted().compactMap { entries[$0] }
+        table.keys.sorted().compactMap { key in table.slot(of: key).flatMap { table.entry($0) } }
+    }
+
+    /// Every record, in key order.
+    public func allRecords() -> [CacheRecord] {
+        table.keys.sorted().compactMap { key in table.slot(of: key).map { table.publicRecord($0) } }
     }
 
     /// The number of entries.
-    public var count: Int { entries.count }
+    public var count: Int { table.count }
 
     private func noteLookup() {
         lookupsSinceFlush += 1
@@ -319,7 +381,7 @@ public actor CacheDirectory {
         let sha256 = SHA256Hash(of: audio)
         let path = CacheLayout.audioPath(key: key, sha256: sha256, container: container)
         let absolute = layout.absolute(path)
-        let previous = entries[key]
+        let previous = table.slot(of: key).map { table.publicRecord($0) }
         if previous?.path != path || FileSystem.inspect(absolute).kind != .file {
             let folder = String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.endIndex)])
             try FileSystem.makeFolder(folder)
@@ -355,16 +417,16 @@ public actor CacheDirectory {
         )
         let replaced = previous.flatMap { $0.path == path ? nil : $0.path }
         try appendToJournal(CacheIndexWriter.putRecord(entry, replacing: replaced), flush: true)
-        entries[key] = entry
+        table.put(entry)
+        putsSinceSnapshot += 1
         dirtyAccesses.remove(key)
-        totalSize += entry.size - (previous?.size ?? 0)
         if let replaced { garbage.append(replaced) }
         if configuration.maxSizeBytes > 0 && totalSize > configuration.maxSizeBytes && !entry.isPinned {
             // The seed's runtime behaviour: a cache that outgrows its maximum drops what is used
             // least, here down to nine tenths of the maximum so that the next stores do not each
             // rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
             try evict(toFit: configuration.maxSizeBytes / 10 * 9)
-        } else if journalRecords > max(10_000, entries.count / 2) {
+        } else if putsSinceSnapshot > max(10_000, table.count / 2) {
             try writeSnapshotAndStartJournal()
         }
         return entry
@@ -379,9 +441,20 @@ public actor CacheDirectory {
         try flushAccesses()
     }
 
-    /// Writes a fresh `index.json` holding everything (so runtimes that read only the index see
-    /// it all), deletes files no entry names any more, and releases the lock. Further calls on
-    /// this instance find nothing and store nothing.
+    /// Folds everything into a fresh `index.json` (access statistics included) and empties the
+    /// journal, so that runtimes that read only `index.json` see the latest state; then deletes the
+    /// files no entry names any more. A cache bundle is best shipped after this.
+    /// - Throws: ``AudioCacheError`` (I/O, or usage when read-only).
+    public func compact() throws(AudioCacheError) {
+        try requireWritable()
+        try flushAccesses()
+        try writeSnapshotAndStartJournal()
+    }
+
+    /// Flushes access statistics, writes a fresh `index.json` when entries were stored or removed
+    /// since the last one (so runtimes that read only the index see them; access statistics alone
+    /// stay in the journal, see ``compact()``), deletes files no entry names any more, and
+    /// releases the lock. Further calls on this instance find nothing and store nothing.
     /// - Throws: ``AudioCacheError`` (I/O); the lock is released anyway.
     public func close() throws(AudioCacheError) {
         guard !isClosed else { return }
@@ -393,7 +466,10 @@ public actor CacheDirectory {
         }
         guard access == .readWrite else { return }
         try flushAccesses()
-        if journalRecords > 0 || !garbage.isEmpty {
+        // Stored entries go into index.json, so runtimes that read only it see them; access
+        // statistics alone stay in the journal (rewriting a large index for them is not worth it)
+        // until the journal grows past a quarter of the index.
+        if putsSinceSnapshot > 0 || !garbage.isEmpty || journalRecords > max(10_000, table.count / 4) {
             try writeSnapshotAndStartJournal()
         }
     }
@@ -417,7 +493,13 @@ public actor CacheDirectory {
         lookupsSinceFlush = 0
         var bytes: [UInt8] = []
         for key in dirtyAccesses.sorted() {
-            if let entry = entries[key] { bytes += CacheIndexWriter.touchRecord(entry) }
+            guard let slot = table.slot(of: key) else { continue }
+            let record = table.records[slot]
+            bytes += CacheIndexWriter.touchRecord(
+                key: key,
+                lastAccessed: record.lastAccessed,
+                accessCount: record.accessCount
+            )
         }
         let countersChanged = !dirtyAccesses.isEmpty || header.hits + header.misses > 0
         dirtyAccesses.removeAll()
@@ -439,11 +521,15 @@ public actor CacheDirectory {
         journalRecords += 1
     }
 
-    private static func openJournal(_ path: String) throws(AudioCacheError) -> FileHandle {
+    private static func openJournal(
+        _ path: String,
+        truncatingTo length: Int? = nil
+    ) throws(AudioCacheError) -> FileHandle {
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot open for appending")
         }
         do {
+            if let length { try handle.truncate(atOffset: UInt64(length)) }
             try handle.seekToEnd()
         } catch {
             throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot open for appending")
@@ -451,30 +537,9 @@ public actor CacheDirectory {
         return handle
     }
 
-    /// Writes `index.json` from memory (one generation on), starts an empty journal after it, then
-    /// deletes the files that only older documents named.
-    func writeSnapshotAndStartJournal() throws(AudioCacheError) {
-        try? journal?.close()
-        journal = nil
-        journal = try Self.writeSnapshot(layout: layout, header: &header, entries: entries, garbage: &garbage, now: now)
-        journalRecords = 0
-    }
-
-    private static func writeSnapshot(
-        layout: CacheLayout,
-        header: inout CacheIndexHeader,
-        entries: [CacheKey: CacheEntry],
-        garbage: inout [String],
-        now: () -> Date
-    ) throws(AudioCacheError) -> FileHandle {
-        header.generation += 1
-        header.updatedAt = CacheTimestamp.truncated(now())
-        let written = header
-        try FileSystem.writeAtomically(layout.indexPath, through: layout.temporaryFolder) {
-            write throws(AudioCacheError) in
-            try CacheIndexWriter.writeDocument(header: written, entries: entries, to: write)
-        }
-        let begin = CacheIndexWriter.beginRecord(generation: header.generation)
+    /// Replaces the journal with an empty one that follows index.json of `generation`.
+    private static func startJournal(layout: CacheLayout, generation: Int) throws(AudioCacheError) -> FileHandle {
+        let begin = CacheIndexWriter.beginRecord(generation: generation)
         try FileSystem.writeAtomically(layout.journalPath, through: layout.temporaryFolder) {
             write throws(AudioCacheError) in
             var failure: AudioCacheError?
@@ -483,12 +548,49 @@ public actor CacheDirectory {
             }
             if let failure { throw failure }
         }
-        let journal = try openJournal(layout.journalPath)
-        let referenced = Set(entries.values.map(\.path))
-        for path in garbage where !referenced.contains(path) && CacheLayout.isSafeAudioPath(path) {
+        return try openJournal(layout.journalPath)
+    }
+
+    /// Writes `index.json` and its table from memory (one generation on), starts an empty journal
+    /// after it, then deletes the files that only older documents named.
+    func writeSnapshotAndStartJournal() throws(AudioCacheError) {
+        try? journal?.close()
+        journal = nil
+        header.generation += 1
+        header.updatedAt = CacheTimestamp.truncated(now())
+        let written = header
+        let table = self.table
+        var ranges: [(slot: Int, offset: Int, length: Int32)] = []
+        try FileSystem.writeAtomically(layout.indexPath, through: layout.temporaryFolder) {
+            write throws(AudioCacheError) in
+            ranges = try CacheIndexWriter.writeDocument(header: written, table: table, to: write)
+        }
+        guard let document = IndexDocument(path: layout.indexPath) else {
+            throw AudioCacheError(.io, at: SourceLocation(file: layout.indexPath), "cannot open: \(systemMessage())")
+        }
+        self.table.moved(to: document, ranges: ranges)
+        let moved = self.table
+        let documentSize = FileSystem.inspect(layout.indexPath).size
+        try FileSystem.writeAtomically(layout.tablePath, through: layout.temporaryFolder) {
+            write throws(AudioCacheError) in
+            try CacheTableFile.write(moved, generation: written.generation, documentSize: documentSize, to: write)
+        }
+        journal = try Self.startJournal(layout: layout, generation: header.generation)
+        journalRecords = 0
+        putsSinceSnapshot = 0
+        var everyPath: Set<String>?
+        for path in garbage where CacheLayout.isSafeAudioPath(path) {
+            // A file is named after its key, so only that key's entry can still name it; a name
+            // that is not a key (an index written by another tool) is checked against every path.
+            let name = path.split(separator: "/").last.map { String($0.prefix(32)) } ?? ""
+            if let key = CacheKey(hex: name) {
+                if let slot = self.table.slot(of: key), self.table.path(slot) == path { continue }
+            } else {
+                if everyPath == nil { everyPath = Set((0..<self.table.count).map { self.table.path($0) }) }
+                if everyPath?.contains(path) == true { continue }
+            }
             try FileSystem.removeFile(layout.absolute(path))
         }
         garbage.removeAll()
-        return journal
     }
 }

@@ -32,40 +32,42 @@ public struct CacheDirectoryInventory: CacheInventory {
         }
     }
 
-    private let entries: [CacheKey: CacheEntry]
+    private let table: CacheTable
     private let expectation: Expectation
-    private let date: Date
+    private let date: Int64
 
-    /// Takes a snapshot of a cache's entries.
+    /// Takes a snapshot of a cache's records (cheap: the cache's tables are shared, not copied).
     /// - Parameters:
     ///   - cache: The cache.
     ///   - expectation: What renderings would be asked for.
     public init(_ cache: CacheDirectory, expectation: Expectation = Expectation()) async {
-        entries = await cache.entriesSnapshot()
+        table = await cache.table
         self.expectation = expectation
-        date = cache.now()
+        date = CacheTimestamp.milliseconds(cache.now())
     }
 
     /// Cached, missing or stale.
     /// - Parameter rendering: The rendering the manifests ask for.
     /// - Returns: Its status.
     public func status(of rendering: Rendering) -> RenderingStatus {
-        guard let entry = entries[rendering.key], !entry.isExpired(at: date) else { return .missing }
-        let recorded = entry.rendering
-        if entry.source == .recorded { return .cached }
-        if let model = rendering.modelID ?? expectation.defaultModelID, recorded.modelID != model { return .stale }
-        if let provider = expectation.provider, recorded.provider != provider { return .stale }
-        if let format = expectation.outputFormat, recorded.outputFormat != format { return .stale }
+        guard let slot = table.slot(of: rendering.key) else { return .missing }
+        let record = table.records[slot]
+        guard !record.isExpired(atMilliseconds: date) else { return .missing }
+        if record.flags.contains(.recorded) { return .cached }
+        let strings = table.strings
+        if let model = rendering.modelID ?? expectation.defaultModelID, strings.string(record.model) != model {
+            return .stale
+        }
+        if let provider = expectation.provider, strings[record.provider] != provider { return .stale }
+        if let format = expectation.outputFormat, strings[record.outputFormat] != format { return .stale }
         if let settings = expectation.voiceSettings,
-            recorded.voiceSettings
-                != settings.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) })
+            strings[record.voiceSettings]
+                != CacheTable.settingsText(
+                    settings.sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) }
+                )
         {
             return .stale
         }
         return .cached
     }
-}
-
-extension CacheDirectory {
-    func entriesSnapshot() -> [CacheKey: CacheEntry] { entries }
 }

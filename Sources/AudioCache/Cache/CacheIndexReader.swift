@@ -34,10 +34,32 @@ struct CacheIndexReader {
 
     // MARK: The document
 
-    /// Reads the index document at `path`.
+    /// Reads the index document at `path` into a dictionary (small caches and tests).
     /// - Returns: The header and the entries.
     /// - Throws: ``AudioCacheError`` locating what is wrong.
     static func readDocument(at path: String) throws(AudioCacheError) -> (CacheIndexHeader, [CacheKey: CacheEntry]) {
+        var entries: [CacheKey: CacheEntry] = [:]
+        let header = try readDocument(
+            at: path,
+            reserve: { entries.reserveCapacity($0) },
+            each: { entry, _ in entries[entry.key] = entry }
+        )
+        return (header, entries)
+    }
+
+    /// Reads the index document at `path`, handing each entry and the byte range of its object to
+    /// `each`, in document order.
+    /// - Parameters:
+    ///   - path: The index document.
+    ///   - reserve: Told how many entries to expect (the document's line count) before the first.
+    ///   - each: Receives each entry and where its object lies in the file.
+    /// - Returns: The header.
+    /// - Throws: ``AudioCacheError`` locating what is wrong.
+    static func readDocument(
+        at path: String,
+        reserve: (Int) -> Void = { _ in },
+        each: (CacheEntry, Range<Int>) -> Void
+    ) throws(AudioCacheError) -> CacheIndexHeader {
         try MappedFile.withContents(of: path) { bytes throws(AudioCacheError) in
             guard let raw = bytes.baseAddress else { throw .badData(at: SourceLocation(file: path), "is empty") }
             var reader = Self(
@@ -46,11 +68,45 @@ struct CacheIndexReader {
                 path: path,
                 countsLines: true
             )
-            // One entry per line: counting lines sizes the dictionary once (an estimate from the
-            // byte count reserved several times the room, and a dictionary of a million entries
-            // is most of the memory an open takes).
-            return try reader.document(expectedEntries: Self.lineCount(raw, count: bytes.count))
+            // One entry per line: counting lines sizes the tables once.
+            reserve(Self.lineCount(raw, count: bytes.count))
+            return try reader.document(headerOnly: false, each: each)
         }
+    }
+
+    /// Reads only the fields before `entries` (the first line of a document this code wrote).
+    /// - Parameter path: The index document.
+    /// - Returns: The header, or `nil` when the fields before `entries` do not make a valid one.
+    static func readHeader(at path: String) -> CacheIndexHeader? {
+        try? MappedFile.withContents(of: path) { bytes throws(AudioCacheError) in
+            guard let raw = bytes.baseAddress else { throw .badData(at: SourceLocation(file: path), "is empty") }
+            var reader = Self(
+                base: raw.assumingMemoryBound(to: UInt8.self),
+                count: bytes.count,
+                path: path,
+                countsLines: true
+            )
+            return try reader.document(headerOnly: true, each: { _, _ in })
+        }
+    }
+
+    /// Reads one entry object: `bytes` holds exactly the object, as a range handed to `each` of
+    /// ``readDocument(at:reserve:each:)`` describes.
+    /// - Parameters:
+    ///   - bytes: The object's bytes.
+    ///   - path: The document, for messages.
+    /// - Returns: The entry.
+    /// - Throws: ``AudioCacheError`` when the bytes are not a valid entry.
+    static func readEntry(_ bytes: UnsafeRawBufferPointer, path: String) throws(AudioCacheError) -> CacheEntry {
+        guard let raw = bytes.baseAddress else { throw .badData(at: SourceLocation(file: path), "empty entry") }
+        var reader = Self(
+            base: raw.assumingMemoryBound(to: UInt8.self),
+            count: bytes.count,
+            path: path,
+            countsLines: false
+        )
+        reader.scanner.skipWhitespace()
+        return try reader.readEntry()
     }
 
     /// The number of line feeds in `count` bytes at `base`.
@@ -65,8 +121,9 @@ struct CacheIndexReader {
     }
 
     private mutating func document(
-        expectedEntries: Int
-    ) throws(AudioCacheError) -> (CacheIndexHeader, [CacheKey: CacheEntry]) {
+        headerOnly: Bool,
+        each: (CacheEntry, Range<Int>) -> Void
+    ) throws(AudioCacheError) -> CacheIndexHeader {
         scanner.skipWhitespace()
         guard scanner.kind == .object else { throw scanner.unexpected("the index object") }
         try scanner.beginObject()
@@ -78,7 +135,6 @@ struct CacheIndexReader {
             misses: 0,
             updatedAt: Date(timeIntervalSince1970: 0)
         )
-        var entries: [CacheKey: CacheEntry] = [:]
         var format: String?
         var version: Int?
         var isFirst = true
@@ -108,11 +164,17 @@ struct CacheIndexReader {
             } else if scanner.matches(name, "updated_at") {
                 header.updatedAt = try readTimestamp()
             } else if scanner.matches(name, "entries") {
+                if headerOnly {
+                    guard format == CacheIndexWriter.formatName, version != nil else {
+                        throw .badData(at: SourceLocation(file: scanner.path), "not an index this code wrote")
+                    }
+                    return header
+                }
                 guard scanner.kind == .object else { throw scanner.unexpected("an object of entries") }
                 try scanner.beginObject()
-                entries.reserveCapacity(expectedEntries)
                 var isFirstEntry = true
                 while let keyToken = try scanner.nextField(&isFirstEntry) {
+                    let start = scanner.position
                     let entry = try readEntry()
                     guard scanner.string(keyToken) == entry.key.description else {
                         throw scanner.error(
@@ -120,7 +182,7 @@ struct CacheIndexReader {
                             at: keyToken.quote
                         )
                     }
-                    entries[entry.key] = entry
+                    each(entry, start..<scanner.position)
                 }
             } else {
                 try scanner.skipValue()
@@ -137,7 +199,7 @@ struct CacheIndexReader {
         guard version != nil else {
             throw .badData(at: SourceLocation(file: scanner.path), "has no \"format_version\"")
         }
-        return (header, entries)
+        return header
     }
 
     private mutating func readStats(into header: inout CacheIndexHeader) throws(AudioCacheError) {

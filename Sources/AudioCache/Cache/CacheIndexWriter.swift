@@ -12,11 +12,29 @@ enum CacheIndexWriter {
     static let formatVersion = 1
 
     /// Writes the index document through `write`, in pieces of about a megabyte.
+    ///
+    /// Entries that have not changed since `table.document` was written are copied from it byte
+    /// for byte; the others are written from their full entries.
+    /// - Returns: Where each entry's object lies in the new document, by slot.
     static func writeDocument(
         header: CacheIndexHeader,
-        entries: [CacheKey: CacheEntry],
+        table: CacheTable,
         to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
-    ) throws(AudioCacheError) {
+    ) throws(AudioCacheError) -> [(slot: Int, offset: Int, length: Int32)] {
+        if let document = table.document {
+            return try document.withBytes { old throws(AudioCacheError) in
+                try writeDocument(header: header, table: table, old: old, to: write)
+            }
+        }
+        return try writeDocument(header: header, table: table, old: nil, to: write)
+    }
+
+    private static func writeDocument(
+        header: CacheIndexHeader,
+        table: CacheTable,
+        old: UnsafeRawBufferPointer?,
+        to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
+    ) throws(AudioCacheError) -> [(slot: Int, offset: Int, length: Int32)] {
         var writer = JSONWriter(capacity: 1 << 20, compact: true)
         writer.beginObject()
         writer.key("format")
@@ -34,24 +52,46 @@ enum CacheIndexWriter {
         writer.key("entries")
         writer.beginObject()
         var bytes = writer.bytes
-        writer.removeAll()
-        var isFirst = true
-        for key in entries.keys.sorted() {
-            guard let entry = entries[key] else { continue }
-            bytes.append(contentsOf: isFirst ? [UInt8(ascii: "\n")] : [UInt8(ascii: ","), UInt8(ascii: "\n")])
-            isFirst = false
-            var member = JSONWriter(compact: true)
-            member.beginObject()
-            member.key("\(key)")
-            writeEntry(entry, to: &member)
-            bytes.append(contentsOf: member.bytes.dropFirst())  // the member without its `{`
+        var written = 0
+        var ranges: [(slot: Int, offset: Int, length: Int32)] = []
+        ranges.reserveCapacity(table.count)
+        var member = JSONWriter(capacity: 4_096, compact: true)
+        for key in table.keys.sorted() {
+            guard let slot = table.slot(of: key) else { continue }
+            bytes.append(contentsOf: ranges.isEmpty ? [UInt8(ascii: "\n")] : [UInt8(ascii: ","), UInt8(ascii: "\n")])
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: key.description.utf8)
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            let start = written + bytes.count
+            let record = table.records[slot]
+            if let old, !table.needsWriting(slot), record.documentOffset + Int(record.documentLength) <= old.count {
+                bytes.append(
+                    contentsOf: UnsafeRawBufferPointer(
+                        rebasing: old[record.documentOffset..<record.documentOffset + Int(record.documentLength)]
+                    )
+                )
+            } else {
+                guard let entry = entry(in: table, slot: slot, old: old) else {
+                    throw AudioCacheError(
+                        .badData,
+                        at: SourceLocation(file: table.document?.path ?? "index.json"),
+                        "the entry of key \(key) cannot be read back; the index changed under the cache"
+                    )
+                }
+                member.removeAll()
+                writeEntry(entry, to: &member)
+                bytes.append(contentsOf: member.bytes)
+            }
+            ranges.append((slot, start, Int32(clamping: written + bytes.count - start)))
             if bytes.count >= 1 << 20 {
                 try flush(bytes, to: write)
+                written += bytes.count
                 bytes.removeAll(keepingCapacity: true)
             }
         }
         bytes.append(contentsOf: Array("\n}}\n".utf8))
         try flush(bytes, to: write)
+        return ranges
     }
 
     private static func flush(
@@ -63,6 +103,25 @@ enum CacheIndexWriter {
             do throws(AudioCacheError) { try write(buffer) } catch { failure = error }
         }
         if let failure { throw failure }
+    }
+
+    /// The full entry of `slot`, read from the mapped old document when it is there.
+    private static func entry(in table: CacheTable, slot: Int, old: UnsafeRawBufferPointer?) -> CacheEntry? {
+        let record = table.records[slot]
+        guard let old, record.documentOffset >= 0, !table.needsOverlay(slot),
+            record.documentOffset + Int(record.documentLength) <= old.count,
+            var entry = try? CacheIndexReader.readEntry(
+                UnsafeRawBufferPointer(
+                    rebasing: old[record.documentOffset..<record.documentOffset + Int(record.documentLength)]
+                ),
+                path: table.document?.path ?? "index.json"
+            )
+        else {
+            return table.entry(slot)
+        }
+        entry.lastAccessed = CacheTimestamp.date(milliseconds: record.lastAccessed)
+        entry.accessCount = record.accessCount
+        return entry
     }
 
     /// The `stats` object: when counting started, hits and misses.
@@ -138,14 +197,14 @@ enum CacheIndexWriter {
     }
 
     /// A journal record for an entry's access statistics.
-    static func touchRecord(_ entry: CacheEntry) -> [UInt8] {
+    static func touchRecord(key: CacheKey, lastAccessed: Int64, accessCount: Int) -> [UInt8] {
         record("touch") { writer in
             writer.key("key")
-            writer.string(entry.key)
+            writer.string(key)
             writer.key("last_accessed")
-            writer.timestamp(entry.lastAccessed)
+            writer.timestamp(CacheTimestamp.date(milliseconds: lastAccessed))
             writer.key("access_count")
-            writer.int(entry.accessCount)
+            writer.int(accessCount)
         }
     }
 

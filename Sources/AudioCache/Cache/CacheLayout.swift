@@ -23,6 +23,8 @@ public struct CacheLayout: Sendable, Hashable {
 
     /// The index document's file name.
     public static let indexName = "index.json"
+    /// The file name of the index's compact table (derived from `index.json`; see `CacheTableFile`).
+    public static let tableName = "index.table"
     /// The journal's file name.
     public static let journalName = "index.journal"
     /// The lock file's name.
@@ -34,6 +36,8 @@ public struct CacheLayout: Sendable, Hashable {
 
     /// The index document.
     public var indexPath: String { absolute(Self.indexName) }
+    /// The index's compact table.
+    public var tablePath: String { absolute(Self.tableName) }
     /// The journal.
     public var journalPath: String { absolute(Self.journalName) }
     /// The lock file.

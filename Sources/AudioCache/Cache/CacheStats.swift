@@ -13,10 +13,10 @@ public struct CacheStats: Sendable, Hashable {
         /// Accesses recorded.
         public var accesses = 0
 
-        mutating func add(_ entry: CacheEntry) {
+        mutating func add(_ record: StoredRecord) {
             entries += 1
-            bytes += entry.size
-            accesses += entry.accessCount
+            bytes += record.size
+            accesses += record.accessCount
         }
     }
 

@@ -1,0 +1,263 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The entries of an open cache: a compact record each, plus the full entries that exist only in
+/// memory and the journal (stored since `index.json` was written). Full entries of the others are
+/// read back from `index.json` when asked.
+struct CacheTable: Sendable {
+    private(set) var records: [StoredRecord] = []
+    private var slots: [CacheKey: Int] = [:]
+    /// Full entries stored since `index.json` was written.
+    private var overlay: [CacheKey: CacheEntry] = [:]
+    private(set) var strings = InternedStrings()
+    /// The `index.json` the records' document offsets point into.
+    private(set) var document: IndexDocument?
+    private(set) var totalSize = 0
+
+    var count: Int { records.count }
+
+    mutating func reserveCapacity(_ count: Int) {
+        records.reserveCapacity(count)
+        slots.reserveCapacity(count)
+    }
+
+    func slot(of key: CacheKey) -> Int? { slots[key] }
+
+    var keys: Dictionary<CacheKey, Int>.Keys { slots.keys }
+
+    // MARK: Changes
+
+    /// Adds or replaces an entry held in memory (a store, or a journal record).
+    mutating func put(_ entry: CacheEntry) {
+        insert(record(for: entry, offset: -1, length: 0))
+        overlay[entry.key] = entry
+    }
+
+    /// Adds an entry read from the document at `range`.
+    mutating func put(_ entry: CacheEntry, documentRange range: Range<Int>) {
+        insert(record(for: entry, offset: range.lowerBound, length: Int32(clamping: range.count)))
+        overlay[entry.key] = nil
+    }
+
+    /// Adds a record read from a table file.
+    mutating func put(_ record: StoredRecord) {
+        insert(record)
+    }
+
+    mutating func touch(_ key: CacheKey, lastAccessed: Int64, accessCount: Int) {
+        guard let slot = slots[key] else { return }
+        records[slot].lastAccessed = lastAccessed
+        records[slot].accessCount = accessCount
+        records[slot].flags.insert(.accessChanged)
+    }
+
+    @discardableResult
+    mutating func remove(_ key: CacheKey) -> StoredRecord? {
+        guard let slot = slots.removeValue(forKey: key) else { return nil }
+        let removed = records[slot]
+        let last = records.count - 1
+        if slot != last {
+            records[slot] = records[last]
+            slots[records[slot].key] = slot
+        }
+        records.removeLast()
+        overlay[key] = nil
+        totalSize -= removed.size
+        return removed
+    }
+
+    mutating func setInterned(_ strings: InternedStrings) {
+        self.strings = strings
+    }
+
+    mutating func setDocument(_ document: IndexDocument?) {
+        self.document = document
+    }
+
+    private mutating func insert(_ record: StoredRecord) {
+        if let slot = slots[record.key] {
+            totalSize += record.size - records[slot].size
+            records[slot] = record
+        } else {
+            slots[record.key] = records.count
+            records.append(record)
+            totalSize += record.size
+        }
+    }
+
+    private mutating func record(for entry: CacheEntry, offset: Int, length: Int32) -> StoredRecord {
+        var flags: StoredRecord.Flags = []
+        if entry.isPinned { flags.insert(.pinned) }
+        if entry.source == .recorded { flags.insert(.recorded) }
+        if let container = AudioContainer.allCases.first(where: { entry.path.hasSuffix("." + $0.fileExtension) }),
+            entry.path == CacheLayout.audioPath(key: entry.key, sha256: entry.sha256, container: container)
+        {
+            flags.insert(.canonicalPath)
+            flags.container = container
+        }
+        let rendering = entry.rendering
+        return StoredRecord(
+            key: entry.key,
+            sha256: entry.sha256,
+            size: entry.size,
+            createdAt: CacheTimestamp.milliseconds(entry.createdAt),
+            lastAccessed: CacheTimestamp.milliseconds(entry.lastAccessed),
+            expiresAt: entry.expiresAt.map(CacheTimestamp.milliseconds) ?? StoredRecord.never,
+            accessCount: entry.accessCount,
+            voice: strings.number(entry.voiceID),
+            language: strings.number(entry.language),
+            mimeType: strings.number(entry.mimeType),
+            audioFormat: strings.number(entry.audioFormat),
+            provider: strings.number(rendering.provider),
+            model: strings.number(rendering.modelID),
+            outputFormat: strings.number(rendering.outputFormat),
+            voiceSettings: strings.number(Self.settingsText(rendering.voiceSettings)),
+            documentOffset: offset,
+            documentLength: length,
+            flags: flags
+        )
+    }
+
+    /// The voice settings as one comparable string (their canonical JSON).
+    static func settingsText(_ settings: [VoiceSetting]) -> String {
+        var writer = JSONWriter(compact: true)
+        writer.beginObject()
+        for setting in settings {
+            writer.key(setting.name)
+            switch setting.value {
+            case .number(let number): writer.double(number)
+            case .bool(let flag): writer.bool(flag)
+            }
+        }
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    // MARK: Reading
+
+    /// The public view of the record in `slot`.
+    func publicRecord(_ slot: Int) -> CacheRecord {
+        let record = records[slot]
+        return CacheRecord(
+            key: record.key,
+            path: path(slot),
+            size: record.size,
+            sha256: record.sha256,
+            mimeType: strings[record.mimeType],
+            createdAt: CacheTimestamp.date(milliseconds: record.createdAt),
+            lastAccessed: CacheTimestamp.date(milliseconds: record.lastAccessed),
+            accessCount: record.accessCount,
+            expiresAt: record.expiresAt == StoredRecord.never
+                ? nil : CacheTimestamp.date(milliseconds: record.expiresAt),
+            isPinned: record.isPinned,
+            source: record.flags.contains(.recorded) ? .recorded : .tts,
+            voiceID: strings[record.voice],
+            language: strings[record.language]
+        )
+    }
+
+    /// The audio path of the entry in `slot`.
+    func path(_ slot: Int) -> String {
+        let record = records[slot]
+        if record.flags.contains(.canonicalPath), let container = record.flags.container {
+            return CacheLayout.audioPath(key: record.key, sha256: record.sha256, container: container)
+        }
+        return entry(slot)?.path ?? ""
+    }
+
+    /// The full entry in `slot`, with the record's access fields; `nil` only when `index.json`
+    /// changed under the cache.
+    func entry(_ slot: Int) -> CacheEntry? {
+        let record = records[slot]
+        var entry =
+            overlay[record.key] ?? document?.entry(at: record.documentOffset, length: Int(record.documentLength))
+        entry?.lastAccessed = CacheTimestamp.date(milliseconds: record.lastAccessed)
+        entry?.accessCount = record.accessCount
+        return entry
+    }
+
+    /// Whether the full entry in `slot` is held in memory.
+    func needsOverlay(_ slot: Int) -> Bool {
+        overlay[records[slot].key] != nil
+    }
+
+    /// Whether the entry in `slot` must be written out anew rather than copied from the document.
+    func needsWriting(_ slot: Int) -> Bool {
+        let record = records[slot]
+        return record.documentOffset < 0 || record.flags.contains(.accessChanged) || overlay[record.key] != nil
+    }
+
+    /// Points the records at a newly written document.
+    mutating func moved(to document: IndexDocument, ranges: [(slot: Int, offset: Int, length: Int32)]) {
+        for (slot, offset, length) in ranges {
+            records[slot].documentOffset = offset
+            records[slot].documentLength = length
+            records[slot].flags.remove(.accessChanged)
+        }
+        overlay.removeAll()
+        self.document = document
+    }
+}
+
+extension StoredRecord.Flags {
+    /// The container a canonical path was named after (three bits above the flags).
+    var container: AudioContainer? {
+        get {
+            let index = Int(rawValue >> 8 & 0x7)
+            return index == 0 ? nil : AudioContainer.allCases[index - 1]
+        }
+        set {
+            let index = newValue.flatMap { AudioContainer.allCases.firstIndex(of: $0) }.map { UInt32($0 + 1) } ?? 0
+            self = Self(rawValue: rawValue & ~(0x7 << 8) | index << 8)
+        }
+    }
+}
+
+/// An `index.json` kept open so that entries can be read back from it after it is replaced (the
+/// open descriptor keeps the old file's bytes).
+final class IndexDocument: Sendable {
+    let path: String
+    private let descriptor: Int32
+
+    /// Opens the document; `nil` when it cannot be opened.
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// The entry whose object lies at `offset..<offset + length`.
+    func entry(at offset: Int, length: Int) -> CacheEntry? {
+        guard offset >= 0, length > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: length)
+        let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(offset)) }
+        guard read == length else { return nil }
+        return bytes.withUnsafeBytes { try? CacheIndexReader.readEntry($0, path: path) }
+    }
+
+    /// Calls `body` with the whole document mapped.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(AudioCacheError) -> R) throws(AudioCacheError) -> R {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_size > 0 else {
+            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot read the index")
+        }
+        let size = Int(info.st_size)
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot map the index: \(systemMessage())")
+        }
+        defer { munmap(address, size) }
+        return try body(UnsafeRawBufferPointer(start: address, count: size))
+    }
+}
