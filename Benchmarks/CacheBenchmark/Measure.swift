@@ -18,6 +18,7 @@ enum Measure {
         let cache = try CacheDirectory(configuration: .init(directory: directory), access: .readOnly)
         let elapsed = seconds() - started
         report("open_seconds", elapsed, "s")
+        report("opened_from_table", cache.openReport.usedTable ? 1 : 0, "bool")
         report("entries", Double(await cache.count), "entries")
         try await cache.close()
     }
@@ -31,10 +32,16 @@ enum Measure {
         } catch {
             fail("\(error)")
         }
-        let entries = await cache.allEntries()
-        guard !entries.isEmpty else { fail("the cache is empty") }
+        let records = await cache.allRecords()
+        guard !records.isEmpty else { fail("the cache is empty") }
         var random = SeededRandom(state: 7)
-        let picks = (0..<count).map { _ in entries[Int.random(in: 0..<entries.count, using: &random)] }
+        var picks: [CacheEntry] = []
+        picks.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let entry = await cache.entry(for: records[Int.random(in: 0..<records.count, using: &random)].key)
+            else { fail("an entry cannot be read back") }
+            picks.append(entry)
+        }
         let byKey = await timeLookups(cache, picks) { cache, entry in await cache.lookup(key: entry.key) != nil }
         let byText = await timeLookups(cache, picks) { cache, entry in
             await cache.lookup(text: entry.text, voice: entry.voiceID, language: entry.language) != nil
@@ -130,7 +137,7 @@ enum Measure {
             report("created_files_seconds", seconds() - started, "s")
         }
         let cache = try CacheDirectory(configuration: configuration, access: .readOnly)
-        let entries = await cache.allEntries()
+        let entries = await cache.allRecords()
         guard entries.count == files else { fail("the verify cache holds \(entries.count) entries, not \(files)") }
         let paths = entries.map { directory + "/" + $0.path }
         let megabytes = Double(entries.reduce(0) { $0 + $1.size }) / 1_048_576

@@ -55,6 +55,11 @@ do {
             entries: arguments.option("entries", default: 1_000_000),
             seed: UInt64(arguments.option("seed", default: 20_240_611))
         )
+        // The first writer parses index.json and writes index.table, which later opens read.
+        let started = seconds()
+        let cache = try CacheDirectory(configuration: .init(directory: arguments.directory), access: .readWrite)
+        try await cache.close()
+        Measure.report("open_from_index_json_seconds", seconds() - started, "s")
     case "open": try await Measure.open(arguments.directory)
     case "lookup": await Measure.lookup(arguments.directory, count: arguments.option("count", default: 200_000))
     case "evict": try await Measure.evict(arguments.directory)

@@ -88,25 +88,30 @@ extension CacheDirectory {
         try requireWritable()
         let limit = maxSize ?? configuration.maxSizeBytes
         guard maxSize != nil || limit > 0, totalSize > limit else { return [] }
-        let records = table.records
-        var candidates = records.indices.filter { !records[$0].isPinned }
-        switch policy {
-        case .leastRecentlyUsed:
-            candidates.sort {
-                let (a, b) = (records[$0], records[$1])
-                return (a.lastAccessed, a.accessCount, a.key) < (b.lastAccessed, b.accessCount, b.key)
-            }
-        case .leastFrequentlyUsed:
-            candidates.sort {
-                let (a, b) = (records[$0], records[$1])
-                return (a.accessCount, a.lastAccessed, a.key) < (b.accessCount, b.lastAccessed, b.key)
-            }
+        // Sort small keys rather than the records themselves: a million records would be copied
+        // into every comparison.
+        struct Candidate {
+            var first: Int64
+            var second: Int64
+            var key: CacheKey
+            var slot: Int
         }
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(table.count)
+        for (slot, record) in table.records.enumerated() where !record.isPinned {
+            let count = Int64(clamping: record.accessCount)
+            candidates.append(
+                policy == .leastRecentlyUsed
+                    ? Candidate(first: record.lastAccessed, second: count, key: record.key, slot: slot)
+                    : Candidate(first: count, second: record.lastAccessed, key: record.key, slot: slot)
+            )
+        }
+        candidates.sort { ($0.first, $0.second, $0.key) < ($1.first, $1.second, $1.key) }
         var size = totalSize
         var chosen: [Int] = []
-        for slot in candidates where size > limit {
-            chosen.append(slot)
-            size -= records[slot].size
+        for candidate in candidates where size > limit {
+            chosen.append(candidate.slot)
+            size -= table.records[candidate.slot].size
         }
         return try remove(chosen)
     }
@@ -118,9 +123,12 @@ extension CacheDirectory {
         let removed = slots.map { table.publicRecord($0) }
         for record in removed {
             table.remove(record.key)
-            garbage.append(record.path)
         }
         try writeSnapshotAndStartJournal()
+        // No entry names these files any more, and index.json no longer does: delete them.
+        for record in removed where CacheLayout.isSafeAudioPath(record.path) {
+            try FileSystem.removeFile(layout.absolute(record.path))
+        }
         return removed
     }
 
@@ -143,11 +151,20 @@ extension CacheDirectory {
             if record.isPinned { pinned += 1 }
             if record.isExpired(atMilliseconds: date) { expired += 1 }
         }
+        // The top entries by accesses (ties by key), kept in a short sorted list: no sort of a
+        // million records for ten names.
         let records = table.records
-        let mostAccessed = records.indices.filter { records[$0].accessCount > 0 }
-            .sorted { (records[$1].accessCount, records[$0].key) < (records[$0].accessCount, records[$1].key) }
-            .prefix(max(0, top))
-            .compactMap { table.entry($0) }
+        func ranksBefore(_ a: Int, _ b: Int) -> Bool {
+            (records[b].accessCount, records[a].key) < (records[a].accessCount, records[b].key)
+        }
+        var best: [Int] = []
+        for slot in records.indices where top > 0 && records[slot].accessCount > 0 {
+            if best.count == top, let last = best.last, !ranksBefore(slot, last) { continue }
+            let position = best.firstIndex { ranksBefore(slot, $0) } ?? best.count
+            best.insert(slot, at: position)
+            if best.count > top { best.removeLast() }
+        }
+        let mostAccessed = best.compactMap { table.entry($0) }
         return CacheStats(
             directory: layout.root,
             keyScheme: keyScheme,
@@ -174,12 +191,13 @@ extension CacheDirectory {
     /// Files are hashed on several tasks at once, so the disk, not the hashing, sets the pace.
     /// - Parameters:
     ///   - repair: Whether to fix what is found.
-    ///   - concurrency: Files hashed at once.
+    ///   - concurrency: Files read and hashed at once; more than the cores, so that the disk
+    ///     always has reads queued.
     /// - Returns: What was found (and repaired).
     /// - Throws: ``AudioCacheError`` (usage when repairing a read-only cache, I/O).
     public func verify(
         repair: Bool = false,
-        concurrency: Int = activeProcessorCount()
+        concurrency: Int = 4 * activeProcessorCount()
     ) async throws(AudioCacheError)
         -> VerifyReport
     {
@@ -262,19 +280,9 @@ extension CacheDirectory {
         guard size == entry.size else {
             return problem(.wrongSize, "the file has \(size) bytes, the index says \(entry.size)")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return problem(.unreadable, "cannot open the file")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
-            }
-        } catch {
+        guard let digest = FileSystem.sha256(of: path) else {
             return problem(.unreadable, "cannot read the file")
         }
-        let digest = SHA256Hash(digest: hasher.finalize())
         guard digest == entry.sha256 else {
             return problem(.wrongContent, "the file's SHA-256 is \(digest), the index says \(entry.sha256)")
         }

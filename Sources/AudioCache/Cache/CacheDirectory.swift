@@ -230,8 +230,10 @@ public actor CacheDirectory {
     public struct Hit: Sendable, Hashable {
         /// The entry's record, with this access counted.
         public var record: CacheRecord
+        /// The audio file's path (the cache folder joined to ``CacheRecord/path``).
+        public var filePath: String
         /// The audio file.
-        public var fileURL: URL
+        public var fileURL: URL { URL(fileURLWithPath: filePath, isDirectory: false) }
     }
 
     /// Looks a phrase up, as the runtime does before calling a provider: counts a hit or a miss
@@ -262,7 +264,7 @@ public actor CacheDirectory {
         dirtyAccesses.insert(key)
         noteLookup()
         let record = table.publicRecord(slot)
-        return Hit(record: record, fileURL: URL(fileURLWithPath: layout.absolute(record.path)))
+        return Hit(record: record, filePath: layout.absolute(record.path))
     }
 
     /// The full entry for a key (texts and rendering, read back from `index.json`), without
@@ -582,8 +584,10 @@ public actor CacheDirectory {
         for path in garbage where CacheLayout.isSafeAudioPath(path) {
             // A file is named after its key, so only that key's entry can still name it; a name
             // that is not a key (an index written by another tool) is checked against every path.
-            let name = path.split(separator: "/").last.map { String($0.prefix(32)) } ?? ""
-            if let key = CacheKey(hex: name) {
+            let name = path.utf8.split(separator: UInt8(ascii: "/")).last.map {
+                String(decoding: $0.prefix(32), as: UTF8.self)
+            }
+            if let key = CacheKey(hex: name ?? "") {
                 if let slot = self.table.slot(of: key), self.table.path(slot) == path { continue }
             } else {
                 if everyPath == nil { everyPath = Set((0..<self.table.count).map { self.table.path($0) }) }

@@ -56,12 +56,11 @@ enum CacheIndexWriter {
         var ranges: [(slot: Int, offset: Int, length: Int32)] = []
         ranges.reserveCapacity(table.count)
         var member = JSONWriter(capacity: 4_096, compact: true)
-        for key in table.keys.sorted() {
-            guard let slot = table.slot(of: key) else { continue }
+        let records = table.records
+        for slot in records.indices.sorted(by: { records[$0].key < records[$1].key }) {
+            let key = records[slot].key
             bytes.append(contentsOf: ranges.isEmpty ? [UInt8(ascii: "\n")] : [UInt8(ascii: ","), UInt8(ascii: "\n")])
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: key.description.utf8)
-            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            appendMemberName(key, to: &bytes)
             let start = written + bytes.count
             let record = table.records[slot]
             if let old, !table.needsWriting(slot), record.documentOffset + Int(record.documentLength) <= old.count {
@@ -92,6 +91,19 @@ enum CacheIndexWriter {
         bytes.append(contentsOf: Array("\n}}\n".utf8))
         try flush(bytes, to: write)
         return ranges
+    }
+
+    /// Appends `"<key>":` without making a string.
+    private static func appendMemberName(_ key: CacheKey, to bytes: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        bytes.append(UInt8(ascii: "\""))
+        digits.withUTF8Buffer { digits in
+            for word in [key.high, key.low] {
+                for index in 0..<16 { bytes.append(digits[Int(word >> UInt64(60 - 4 * index) & 0xF)]) }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     private static func flush(

@@ -71,8 +71,29 @@ public struct SHA256Hash: Sendable, Hashable, CustomStringConvertible {
 
     /// The digest as 64 lower-case hex digits.
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }, as: UTF8.self)
+        hexPrefix(64)
+    }
+
+    /// The first `count` (at most 64) lower-case hex digits.
+    func hexPrefix(_ count: Int) -> String {
+        let count = min(max(count, 0), 64)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { digits in
+                for index in 0..<count {
+                    let word: UInt64
+                    switch index / 16 {
+                    case 0: word = high
+                    case 1: word = middleHigh
+                    case 2: word = middleLow
+                    default: word = low
+                    }
+                    let shift = UInt64(60 - 4 * (index % 16))
+                    buffer[index] = digits[Int(word >> shift & 0xF)]
+                }
+            }
+            return count
+        }
     }
 
     static func nibble(_ byte: UInt8) -> UInt8? {

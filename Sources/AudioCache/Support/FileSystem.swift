@@ -1,3 +1,4 @@
+import Crypto
 import Synchronization
 
 #if canImport(Glibc)
@@ -143,6 +144,27 @@ enum FileSystem {
         case S_IFDIR: return (.folder, 0)
         default: return (.other, 0)
         }
+    }
+
+    /// The SHA-256 of a file's contents, read in 256 KiB pieces into one buffer; `nil` when it
+    /// cannot be read.
+    static func sha256(of path: String) -> SHA256Hash? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return SHA256Hash(digest: hasher.finalize())
     }
 
     private static func temporaryName(for path: String) -> String {
