@@ -111,14 +111,7 @@ public actor CacheDirectory {
             )
         }
         let started = CacheTimestamp.truncated(now())
-        var header = CacheIndexHeader(
-            generation: 0,
-            keyScheme: keyScheme,
-            statsSince: started,
-            hits: 0,
-            misses: 0,
-            updatedAt: started
-        )
+        var header = CacheIndexHeader(keyScheme: keyScheme, startingAt: started)
         var table = CacheTable()
         var usedTable = false
         if FileSystem.inspect(layout.indexPath).kind != .missing {
@@ -387,13 +380,7 @@ public actor CacheDirectory {
         if previous?.path != path || FileSystem.inspect(absolute).kind != .file {
             let folder = String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.endIndex)])
             try FileSystem.makeFolder(folder)
-            try FileSystem.writeAtomically(absolute, through: layout.temporaryFolder) { write throws(AudioCacheError) in
-                var failure: AudioCacheError?
-                audio.withUnsafeBytes { bytes in
-                    do throws(AudioCacheError) { try write(bytes) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }
+            try FileSystem.writeAtomically(absolute, through: layout.temporaryFolder, bytes: audio)
         }
         let date = CacheTimestamp.truncated(now())
         let expiresAt: Date? =
@@ -542,14 +529,7 @@ public actor CacheDirectory {
     /// Replaces the journal with an empty one that follows index.json of `generation`.
     private static func startJournal(layout: CacheLayout, generation: Int) throws(AudioCacheError) -> FileHandle {
         let begin = CacheIndexWriter.beginRecord(generation: generation)
-        try FileSystem.writeAtomically(layout.journalPath, through: layout.temporaryFolder) {
-            write throws(AudioCacheError) in
-            var failure: AudioCacheError?
-            begin.withUnsafeBytes { bytes in
-                do throws(AudioCacheError) { try write(bytes) } catch { failure = error }
-            }
-            if let failure { throw failure }
-        }
+        try FileSystem.writeAtomically(layout.journalPath, through: layout.temporaryFolder, bytes: begin)
         return try openJournal(layout.journalPath)
     }
 

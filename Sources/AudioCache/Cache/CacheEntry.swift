@@ -157,15 +157,7 @@ public struct RenderingDescription: Sendable, Hashable {
         writer.key("text")
         writer.string(text)
         writer.key("voice_settings")
-        writer.beginObject()
-        for setting in voiceSettings {
-            writer.key(setting.name)
-            switch setting.value {
-            case .number(let number): writer.double(number)
-            case .bool(let flag): writer.bool(flag)
-            }
-        }
-        writer.endObject()
+        VoiceSetting.write(voiceSettings, to: &writer)
         writer.endObject()
     }
 }
@@ -184,6 +176,19 @@ public struct VoiceSetting: Sendable, Hashable {
     public var name: String
     /// Its value.
     public var value: Value
+
+    /// Writes settings as one object, in the order given.
+    static func write(_ settings: [VoiceSetting], to writer: inout JSONWriter) {
+        writer.beginObject()
+        for setting in settings {
+            writer.key(setting.name)
+            switch setting.value {
+            case .number(let number): writer.double(number)
+            case .bool(let flag): writer.bool(flag)
+            }
+        }
+        writer.endObject()
+    }
 
     /// Creates a setting.
     /// - Parameters:

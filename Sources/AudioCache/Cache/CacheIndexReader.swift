@@ -127,14 +127,7 @@ struct CacheIndexReader {
         scanner.skipWhitespace()
         guard scanner.kind == .object else { throw scanner.unexpected("the index object") }
         try scanner.beginObject()
-        var header = CacheIndexHeader(
-            generation: 0,
-            keyScheme: .md5TextVoiceLanguageV1,
-            statsSince: Date(timeIntervalSince1970: 0),
-            hits: 0,
-            misses: 0,
-            updatedAt: Date(timeIntervalSince1970: 0)
-        )
+        var header = CacheIndexHeader()
         var format: String?
         var version: Int?
         var isFirst = true
@@ -342,14 +335,7 @@ struct CacheIndexReader {
             }
             record = .touch(key, lastAccessed: lastAccessed, accessCount: count)
         case "stats" where !isFirst:
-            var header = CacheIndexHeader(
-                generation: 0,
-                keyScheme: .md5TextVoiceLanguageV1,
-                statsSince: Date(timeIntervalSince1970: 0),
-                hits: 0,
-                misses: 0,
-                updatedAt: Date(timeIntervalSince1970: 0)
-            )
+            var header = CacheIndexHeader()
             while let name = try scanner.nextField(&isFirstField) {
                 if scanner.matches(name, "stats") { try readStats(into: &header) } else { try scanner.skipValue() }
             }

@@ -83,13 +83,13 @@ enum CacheIndexWriter {
             }
             ranges.append((slot, start, Int32(clamping: written + bytes.count - start)))
             if bytes.count >= 1 << 20 {
-                try flush(bytes, to: write)
+                try FileSystem.pass(bytes, to: write)
                 written += bytes.count
                 bytes.removeAll(keepingCapacity: true)
             }
         }
         bytes.append(contentsOf: Array("\n}}\n".utf8))
-        try flush(bytes, to: write)
+        try FileSystem.pass(bytes, to: write)
         return ranges
     }
 
@@ -104,17 +104,6 @@ enum CacheIndexWriter {
         }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
-    }
-
-    private static func flush(
-        _ bytes: [UInt8],
-        to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
-    ) throws(AudioCacheError) {
-        var failure: AudioCacheError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(AudioCacheError) { try write(buffer) } catch { failure = error }
-        }
-        if let failure { throw failure }
     }
 
     /// The full entry of `slot`, read from the mapped old document when it is there.
@@ -242,6 +231,20 @@ enum CacheIndexWriter {
 
 /// The index's fields other than its entries.
 struct CacheIndexHeader: Sendable, Hashable {
+    /// The header of a new cache: generation 0, counting from `date`.
+    init(keyScheme: KeyScheme = .md5TextVoiceLanguageV1, startingAt date: Date = Date(timeIntervalSince1970: 0)) {
+        self.init(generation: 0, keyScheme: keyScheme, statsSince: date, hits: 0, misses: 0, updatedAt: date)
+    }
+
+    init(generation: Int, keyScheme: KeyScheme, statsSince: Date, hits: Int, misses: Int, updatedAt: Date) {
+        self.generation = generation
+        self.keyScheme = keyScheme
+        self.statsSince = statsSince
+        self.hits = hits
+        self.misses = misses
+        self.updatedAt = updatedAt
+    }
+
     /// Counts the index documents written; the journal names the one it follows.
     var generation: Int
     /// The key scheme of every entry.

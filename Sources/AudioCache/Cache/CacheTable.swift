@@ -128,15 +128,7 @@ struct CacheTable: Sendable {
     /// The voice settings as one comparable string (their canonical JSON).
     static func settingsText(_ settings: [VoiceSetting]) -> String {
         var writer = JSONWriter(compact: true)
-        writer.beginObject()
-        for setting in settings {
-            writer.key(setting.name)
-            switch setting.value {
-            case .number(let number): writer.double(number)
-            case .bool(let flag): writer.bool(flag)
-            }
-        }
-        writer.endObject()
+        VoiceSetting.write(settings, to: &writer)
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 

@@ -39,11 +39,11 @@ enum CacheTableFile {
         for record in table.records {
             append(record, to: &bytes)
             if bytes.count >= 1 << 20 {
-                try flush(bytes, to: write)
+                try FileSystem.pass(bytes, to: write)
                 bytes.removeAll(keepingCapacity: true)
             }
         }
-        try flush(bytes, to: write)
+        try FileSystem.pass(bytes, to: write)
     }
 
     /// Reads the table at `path` if it describes the document of `generation` and `documentSize`
@@ -135,16 +135,6 @@ enum CacheTableFile {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    private static func flush(
-        _ bytes: [UInt8],
-        to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
-    ) throws(AudioCacheError) {
-        var failure: AudioCacheError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(AudioCacheError) { try write(buffer) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
 }
 
 /// Reads little-endian integers and byte runs from a buffer, refusing to read past its end.

@@ -81,6 +81,26 @@ enum FileSystem {
         try flushFolder(containing: path)
     }
 
+    /// ``writeAtomically(_:through:_:)`` for bytes already in memory.
+    static func writeAtomically(_ path: String, through temporaryFolder: String, bytes: [UInt8]) throws(AudioCacheError)
+    {
+        try writeAtomically(path, through: temporaryFolder) { write throws(AudioCacheError) in
+            try pass(bytes, to: write)
+        }
+    }
+
+    /// Hands `bytes` to a writer such as the one ``writeAtomically(_:through:_:)`` passes out.
+    static func pass(
+        _ bytes: [UInt8],
+        to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
+    ) throws(AudioCacheError) {
+        var failure: AudioCacheError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(AudioCacheError) { try write(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Writes all of `bytes` to an open file, retrying short writes and interruptions.
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(AudioCacheError) {
         var offset = 0

@@ -16,28 +16,13 @@ enum PythonReference {
         let scriptURL = directory.appendingPathComponent("script.py")
         let inputURL = directory.appendingPathComponent("input.txt")
         let outputURL = directory.appendingPathComponent("output.txt")
-        let logURL = directory.appendingPathComponent("log.txt")
         try Data(script.utf8).write(to: scriptURL)
         try Data(input.utf8).write(to: inputURL)
-        try Data().write(to: logURL)
-        let log = try FileHandle(forWritingTo: logURL)
-        defer { try? log.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptURL.path, inputURL.path, outputURL.path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "could not start python3 (is it on PATH?): \(error)")
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-            throw Failure(description: "python3 exited with \(process.terminationStatus):\n\(message)")
+        let result = try PythonProcess.run([scriptURL.path, inputURL.path, outputURL.path])
+        guard result.status == 0 else {
+            throw Failure(
+                description: "python3 exited with \(result.status):\n\(result.standardOutput)\(result.standardError)"
+            )
         }
         return try String(contentsOf: outputURL, encoding: .utf8)
     }
