@@ -1,0 +1,118 @@
+/// Something that turns text into speech: ElevenLabs over HTTP, the local espeak-ng, a fake in
+/// tests.
+///
+/// A provider renders one phrase per call and says, through ``SpeechProviderError``, what a
+/// failure means for the run (stop everything, skip a voice, skip a phrase, or try again later).
+/// It does not retry, pace or limit itself: the warm scheduler does that for every provider alike.
+public protocol SpeechProvider: Sendable {
+    /// The provider's name as the index records it (`elevenlabs`, `espeak-ng`).
+    var name: String { get }
+
+    /// Renders one phrase.
+    /// - Parameter request: What to say, and how.
+    /// - Returns: The audio and what exactly was rendered.
+    /// - Throws: ``SpeechProviderError``.
+    func render(_ request: SpeechRequest) async throws(SpeechProviderError) -> SpeechAudio
+}
+
+/// One phrase to render.
+public struct SpeechRequest: Sendable, Hashable {
+    /// The cache key the audio will be stored under.
+    public var key: CacheKey
+    /// The text as written in the manifest (the first occurrence's original text).
+    public var text: String
+    /// The voice.
+    public var voiceID: String
+    /// The language.
+    public var language: String
+    /// The model the manifest asks for, if any (else the provider's default).
+    public var modelID: String?
+
+    /// Creates a request.
+    /// - Parameters:
+    ///   - key: The cache key.
+    ///   - text: The original text.
+    ///   - voiceID: The voice.
+    ///   - language: The language.
+    ///   - modelID: The model, if the manifest names one.
+    public init(key: CacheKey, text: String, voiceID: String, language: String, modelID: String? = nil) {
+        self.key = key
+        self.text = text
+        self.voiceID = voiceID
+        self.language = language
+        self.modelID = modelID
+    }
+}
+
+/// What a provider returned for one phrase.
+public struct SpeechAudio: Sendable, Hashable {
+    /// The audio bytes, already checked to be the format asked for.
+    public var bytes: [UInt8]
+    /// What exactly was rendered.
+    public var rendering: RenderingDescription
+    /// Characters the provider billed (its `character-cost` header, else the text's length).
+    public var billedCharacters: Int
+    /// The provider's request id, if it sent one.
+    public var requestID: String?
+
+    /// Creates a result.
+    /// - Parameters:
+    ///   - bytes: The audio.
+    ///   - rendering: What was rendered.
+    ///   - billedCharacters: Characters billed.
+    ///   - requestID: The provider's request id.
+    public init(bytes: [UInt8], rendering: RenderingDescription, billedCharacters: Int, requestID: String? = nil) {
+        self.bytes = bytes
+        self.rendering = rendering
+        self.billedCharacters = billedCharacters
+        self.requestID = requestID
+    }
+}
+
+/// Why a provider could not render a phrase, and what that means for the run.
+public struct SpeechProviderError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What the failure means for the run.
+    public enum Scope: Sendable, Hashable {
+        /// Nothing more can succeed (a bad API key, an exhausted quota, a missing program): stop
+        /// starting requests.
+        case run
+        /// The voice cannot be used: fail its phrases, go on with the others.
+        case voice
+        /// This phrase cannot be rendered (rejected text): fail it, go on.
+        case phrase
+        /// A passing problem (rate limit, server error, timeout, reset): try again, after
+        /// `retryAfter` when the provider said how long to wait.
+        case transient(retryAfter: Duration?)
+        /// The provider has too many requests in flight: try again with fewer at once.
+        case tooManyConcurrent(retryAfter: Duration?)
+    }
+
+    /// What the failure means for the run.
+    public var scope: Scope
+    /// A short machine-readable reason (`invalid_api_key`, `voice_not_found`, `timeout`…).
+    public var reason: String
+    /// What happened, for people; never holds a secret.
+    public var message: String
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - scope: What it means for the run.
+    ///   - reason: A short machine-readable reason.
+    ///   - message: What happened.
+    public init(_ scope: Scope, reason: String, _ message: String) {
+        self.scope = scope
+        self.reason = reason
+        self.message = message
+    }
+
+    /// Whether trying again may succeed.
+    public var isRetryable: Bool {
+        switch scope {
+        case .transient, .tooManyConcurrent: true
+        case .run, .voice, .phrase: false
+        }
+    }
+
+    /// `reason: message`.
+    public var description: String { "\(reason): \(message)" }
+}
