@@ -6,12 +6,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AudioCache", targets: ["AudioCache"]),
+        .library(name: "AudioCacheProviders", targets: ["AudioCacheProviders"]),
         .executable(name: "audiocache", targets: ["audiocache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -20,10 +23,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
+        .target(
+            name: "AudioCacheProviders",
+            dependencies: [
+                "AudioCache",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                // FileDescriptor and FilePath: the SDK's System module on Apple platforms.
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
+            ]
+        ),
         .executableTarget(
             name: "audiocache",
             dependencies: [
                 "AudioCache",
+                "AudioCacheProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +57,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ProviderTests",
+            dependencies: ["AudioCacheProviders", "AudioCache", "AudioCacheTestSupport"]
         ),
         .testTarget(
             name: "CLITests",
