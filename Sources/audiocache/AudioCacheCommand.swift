@@ -20,7 +20,8 @@ struct AudioCacheCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Plan.self, Key.self, Stats.self, Verify.self, Expire.self, Evict.self, Invalidate.self, Clear.self,
+            Warm.self, Plan.self, Key.self, Stats.self, Verify.self, Expire.self, Evict.self, Invalidate.self,
+            Clear.self,
             Import.self,
         ]
     )

@@ -22,9 +22,6 @@ struct ManifestOptions: ParsableArguments {
     @Flag(help: "Report every bad phrase and file, and go on with the good ones.")
     var skipInvalid = false
 
-    @Option(help: "Manifest files read at once (default: the number of processors).")
-    var concurrency: Int?
-
     func validate() throws {
         if let voice, !FieldRules.isValidVoiceID(voice) {
             throw ValidationError("--voice \"\(voice)\" is not a valid voice id (1-64 of A-Z a-z 0-9 . _ + -)")
@@ -36,15 +33,17 @@ struct ManifestOptions: ParsableArguments {
             throw ValidationError("--model \"\(model)\" is not a valid model id (1-64 of A-Z a-z 0-9 . _ -)")
         }
         guard maxTextLength >= 1 else { throw ValidationError("--max-text-length must be at least 1") }
-        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
     }
 
-    var planOptions: PlanOptions {
+    /// The planner's options.
+    /// - Parameter readConcurrency: Files read at once (default: the number of processors).
+    /// - Returns: The options.
+    func planOptions(readConcurrency: Int? = nil) -> PlanOptions {
         PlanOptions(
             defaults: PhraseDefaults(voiceID: voice, language: language, modelID: model),
             limits: ManifestLimits(maxTextCharacters: maxTextLength),
             skipInvalid: skipInvalid,
-            concurrency: concurrency ?? activeProcessorCount()
+            concurrency: readConcurrency ?? activeProcessorCount()
         )
     }
 }
@@ -72,14 +71,18 @@ extension AudioCacheCommand {
         @Flag(help: "Exit 1 when anything would have to be fetched (a CI gate).")
         var check = false
 
+        @Option(help: "Manifest files read at once (default: the number of processors).")
+        var concurrency: Int?
+
         func validate() throws {
+            if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
             if list && !json { throw ValidationError("--list needs --json") }
         }
 
         func run() async throws {
             let (cache, plan) = try await reportingErrors {
                 let configuration = try cacheOptions.configuration()
-                let planner = Planner(options: manifests.planOptions)
+                let planner = Planner(options: manifests.planOptions(readConcurrency: concurrency))
                 let layout = CacheLayout(root: configuration.directory)
                 guard FileManager.default.fileExists(atPath: layout.indexPath) else {
                     return (configuration.directory, try await planner.plan(paths: manifests.inputs))

@@ -1,0 +1,227 @@
+import Foundation
+import Synchronization
+
+/// Options of a warm run.
+public struct WarmOptions: Sendable {
+    /// Concurrency, rate, retries and the character budget.
+    public var scheduler: SchedulerOptions
+    /// Whether to leave stale entries (rendered with another model, format or settings) as they are.
+    public var keepStale: Bool
+
+    /// Creates options.
+    /// - Parameters:
+    ///   - scheduler: Concurrency, rate, retries, budget.
+    ///   - keepStale: Whether to keep stale entries.
+    public init(scheduler: SchedulerOptions, keepStale: Bool = false) {
+        self.scheduler = scheduler
+        self.keepStale = keepStale
+    }
+}
+
+/// Where a warm run stands, after each rendering finishes.
+public struct WarmProgress: Sendable, Hashable {
+    /// Renderings to render.
+    public var total: Int
+    /// Renderings finished (rendered, failed or skipped).
+    public var done: Int
+    /// Of those, not rendered.
+    public var failed: Int
+    /// Characters billed so far.
+    public var charactersBilled: Int
+    /// Requests sent so far, retries included.
+    public var requests: Int
+}
+
+/// Renders what a plan says is missing (and, unless kept, stale) through a provider and stores
+/// each result in the cache as soon as it arrives, so an interrupted run resumes where it stopped.
+///
+/// Pacing, retries and the budget are the ``WarmScheduler``'s; the warmer turns renderings into
+/// jobs, jobs into provider requests and stores, and outcomes into a ``WarmReport``.
+public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
+    /// The provider.
+    public let provider: Provider
+    /// The cache that receives the audio.
+    public let cache: CacheDirectory
+    /// The options.
+    public let options: WarmOptions
+    /// The clock the scheduler sleeps on.
+    public let clock: C
+
+    /// Creates a warmer.
+    /// - Parameters:
+    ///   - provider: The provider.
+    ///   - cache: The cache, open for writing.
+    ///   - options: The options.
+    ///   - clock: The clock for pacing and backoff.
+    public init(provider: Provider, cache: CacheDirectory, options: WarmOptions, clock: C) {
+        self.provider = provider
+        self.cache = cache
+        self.options = options
+        self.clock = clock
+    }
+
+    /// One rendering to make.
+    struct Job: Sendable {
+        var index: Int
+        var rendering: Rendering
+    }
+
+    /// Renders what `plan` needs.
+    ///
+    /// Cancelling the calling task stops new requests; requests in flight finish and are stored.
+    /// - Parameters:
+    ///   - plan: The plan, made against this cache.
+    ///   - progress: Told after each rendering finishes.
+    /// - Returns: The report.
+    public func warm(_ plan: Plan, progress: @escaping @Sendable (WarmProgress) -> Void = { _ in }) async -> WarmReport
+    {
+        let startedAt = Date()
+        var report = WarmReport(
+            provider: provider.name,
+            cache: cache.layout.root,
+            outcome: .complete,
+            startedAt: startedAt,
+            finishedAt: startedAt
+        )
+        report.renderings = plan.renderings.count
+        report.characterBudget = options.scheduler.maxCharacters
+        var jobs: [Job] = []
+        for index in plan.renderings.indices {
+            let rendering = plan.renderings[index]
+            switch rendering.status {
+            case .cached: report.alreadyCached += 1
+            case .stale where options.keepStale: report.staleKept += 1
+            case .missing, .stale: jobs.append(Job(index: index, rendering: rendering))
+            }
+        }
+        report.toRender = jobs.count
+        report.charactersToRender = jobs.reduce(0) { $0 + $1.rendering.characters }
+
+        let state = Mutex(RunState())
+        let provider = self.provider
+        let cache = self.cache
+        let total = jobs.count
+        let scheduler = WarmScheduler(options: options.scheduler, clock: clock)
+        let summary = await scheduler.run(
+            jobs,
+            characters: { $0.rendering.characters },
+            voice: { $0.rendering.voiceID },
+            attempt: { job throws(SpeechProviderError) in
+                state.withLock { $0.requests += 1 }
+                let rendering = job.rendering
+                let audio = try await provider.render(
+                    SpeechRequest(
+                        key: rendering.key,
+                        text: rendering.text,
+                        voiceID: rendering.voiceID,
+                        language: rendering.language,
+                        modelID: rendering.modelID
+                    )
+                )
+                do throws(AudioCacheError) {
+                    try await cache.store(
+                        audio.bytes,
+                        for: CacheDirectory.StoreRequest(
+                            text: rendering.text,
+                            voiceID: rendering.voiceID,
+                            language: rendering.language,
+                            rendering: audio.rendering,
+                            source: .tts,
+                            isPinned: true
+                        )
+                    )
+                } catch {
+                    // A provider's bad bytes are its problem (try again); a cache that cannot be
+                    // written stops the run.
+                    if error.kind == .badData {
+                        throw SpeechProviderError(.transient(retryAfter: nil), reason: "bad_audio", error.message)
+                    }
+                    throw SpeechProviderError(.run, reason: "cache_write_failed", error.description)
+                }
+                state.withLock { $0.billed += audio.billedCharacters }
+            },
+            finished: { job, outcome in
+                let snapshot = state.withLock { state in
+                    state.outcomes[job.index] = outcome
+                    if case .succeeded = outcome {} else { state.failed += 1 }
+                    state.done += 1
+                    return WarmProgress(
+                        total: total,
+                        done: state.done,
+                        failed: state.failed,
+                        charactersBilled: state.billed,
+                        requests: state.requests
+                    )
+                }
+                progress(snapshot)
+            }
+        )
+        try? await cache.flush()
+
+        let final = state.withLock { $0 }
+        report.requests = final.requests
+        report.charactersBilled = final.billed
+        report.retries = summary.retries
+        report.maxInFlight = summary.maxInFlight
+        report.stoppedBy = summary.stoppedBy
+        var failedIndices: [(Job, WarmReport.Failure)] = []
+        for job in jobs {
+            let outcome = final.outcomes[job.index] ?? .notStarted("the run ended before it started")
+            let rendering = job.rendering
+            func failure(_ name: String, _ reason: String, _ message: String, _ attempts: Int) -> WarmReport.Failure {
+                WarmReport.Failure(
+                    outcome: name,
+                    key: rendering.key,
+                    text: rendering.text,
+                    voiceID: rendering.voiceID,
+                    language: rendering.language,
+                    reason: reason,
+                    message: message,
+                    attempts: attempts,
+                    sources: []
+                )
+            }
+            switch outcome {
+            case .succeeded:
+                report.rendered += 1
+            case .failed(let error, let attempts):
+                report.failed += 1
+                failedIndices.append((job, failure("failed", error.reason, error.message, attempts)))
+            case .skippedBudget:
+                report.skippedBudget += 1
+                failedIndices.append(
+                    (job, failure("skipped_budget", "budget", "rendering it would pass --max-characters", 0))
+                )
+            case .skippedVoice(let error):
+                report.skippedVoice += 1
+                failedIndices.append((job, failure("skipped_voice", error.reason, error.message, 0)))
+            case .notStarted(let reason):
+                report.notStarted += 1
+                failedIndices.append((job, failure("not_started", "not_started", reason, 0)))
+            }
+        }
+        let sources = plan.sources(ofRenderingsAt: Set(failedIndices.map(\.0.index)))
+        report.failures = failedIndices.map { job, failure in
+            var failure = failure
+            failure.sources = sources[job.index] ?? [job.rendering.firstSource]
+            return failure
+        }
+        report.finishedAt = Date()
+        if Task.isCancelled {
+            report.outcome = .interrupted
+        } else if summary.stoppedBy != nil || report.skippedBudget > 0 {
+            report.outcome = .stopped
+        } else if !report.failures.isEmpty {
+            report.outcome = .incomplete
+        }
+        return report
+    }
+
+    private struct RunState {
+        var outcomes: [Int: JobOutcome] = [:]
+        var done = 0
+        var failed = 0
+        var billed = 0
+        var requests = 0
+    }
+}

@@ -1,0 +1,169 @@
+import AudioCacheTestSupport
+import Foundation
+import Testing
+
+@testable import AudioCache
+
+@Suite("Warmer", .timeLimit(.minutes(1)))
+struct WarmerTests {
+    let folder: TemporaryFolder
+    var root: String { folder.path + "/cache" }
+
+    init() throws {
+        folder = try TemporaryFolder()
+        try folder.write(
+            "manifests/prompts.csv",
+            """
+            id,text,voice_id,language
+            welcome,Bienvenido,es,es
+            menu,Pulse uno,es,es
+            again,BIENVENIDO,es,es
+            hello,Hello there,en-us,en
+            bye,Goodbye,en-us,en
+            """
+        )
+    }
+
+    func schedulerOptions(concurrency: Int = 2, maxCharacters: Int? = nil) -> SchedulerOptions {
+        var options = SchedulerOptions(concurrency: concurrency)
+        options.maxAttempts = 3
+        options.baseDelay = .milliseconds(1)
+        options.maxDelay = .milliseconds(5)
+        options.maxCharacters = maxCharacters
+        return options
+    }
+
+    /// Plans the manifests against the cache and warms them with `provider`.
+    func warm(
+        _ provider: FakeSpeechProvider,
+        options: SchedulerOptions? = nil,
+        keepStale: Bool = false
+    ) async throws -> (WarmReport, CacheDirectory) {
+        let cache = try CacheDirectory(configuration: CacheConfiguration(directory: root))
+        let inventory = await CacheDirectoryInventory(cache, expectation: .init(provider: provider.name))
+        let plan = try await Planner().plan(paths: [folder.path + "/manifests"], inventory: inventory)
+        let warmer = Warmer(
+            provider: provider,
+            cache: cache,
+            options: WarmOptions(scheduler: options ?? schedulerOptions(), keepStale: keepStale),
+            clock: ContinuousClock()
+        )
+        let report = await warmer.warm(plan)
+        try await cache.close()
+        return (report, try CacheDirectory(configuration: CacheConfiguration(directory: root), access: .readOnly))
+    }
+
+    @Test("renders each missing rendering once, stores it, and a second run makes no request")
+    func rendersOnce() async throws {
+        let provider = FakeSpeechProvider(delay: .milliseconds(5))
+        let (report, cache) = try await warm(provider)
+        #expect(report.outcome == .complete && report.exitCode == 0)
+        #expect(report.renderings == 4 && report.toRender == 4 && report.rendered == 4)
+        #expect(provider.requests.count == 4)
+        #expect(Set(provider.requests.map(\.key)).count == 4)  // "Bienvenido" and "BIENVENIDO" are one
+        let welcome = KeyScheme.md5TextVoiceLanguageV1.key(text: "bienvenido", voiceID: "es", language: "es")
+        #expect(provider.requests.first { $0.key == welcome }?.text == "Bienvenido")  // the first original text
+        #expect(provider.maxInFlight <= 2)
+        for request in provider.requests {
+            let entry = try #require(await cache.entry(for: request.key))
+            #expect(entry.rendering.provider == "fake" && entry.isPinned && entry.source == .tts)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: root + "/" + entry.path))
+            #expect(Array(bytes) == FakeSpeechProvider.audio(for: request))
+        }
+        #expect(report.charactersBilled == "BienvenidoPulse unoHello thereGoodbye".unicodeScalars.count)
+
+        let again = FakeSpeechProvider()
+        let (second, _) = try await warm(again)
+        #expect(again.requests.isEmpty)
+        #expect(second.alreadyCached == 4 && second.rendered == 0 && second.exitCode == 0)
+    }
+
+    @Test("passing errors are retried; a phrase that keeps failing is reported with all its sources")
+    func retriesAndFailures() async throws {
+        let provider = FakeSpeechProvider { request, attempt in
+            if request.text == "Pulse uno" && attempt < 3 {
+                return SpeechProviderError(.transient(retryAfter: .milliseconds(2)), reason: "system_busy", "busy")
+            }
+            if request.text == "Bienvenido" {
+                return SpeechProviderError(.phrase, reason: "unprocessable", "the text was refused")
+            }
+            return nil
+        }
+        let (report, cache) = try await warm(provider)
+        #expect(report.outcome == .incomplete && report.exitCode == 2)
+        #expect(report.rendered == 3 && report.failed == 1)
+        #expect(report.retries == 2)
+        let failure = try #require(report.failures.first)
+        #expect(failure.reason == "unprocessable" && failure.attempts == 1)
+        #expect(failure.sources.map(\.line) == [2, 4])  // both lines that ask for it
+        #expect(await cache.count == 3)
+    }
+
+    @Test("a failing voice skips its other phrases; the other voices go on")
+    func voiceFailure() async throws {
+        let provider = FakeSpeechProvider { request, _ in
+            request.voiceID == "en-us" ? SpeechProviderError(.voice, reason: "voice_not_found", "no such voice") : nil
+        }
+        let (report, cache) = try await warm(provider, options: schedulerOptions(concurrency: 1))
+        #expect(report.exitCode == 2)
+        #expect(report.failed + report.skippedVoice == 2)
+        #expect(provider.requests.filter { $0.voiceID == "en-us" }.count == 1)
+        #expect(await cache.count == 2)
+    }
+
+    @Test("an authentication error stops the run at once")
+    func runFailure() async throws {
+        let provider = FakeSpeechProvider { _, _ in
+            SpeechProviderError(.run, reason: "invalid_api_key", "the API key was refused")
+        }
+        let (report, _) = try await warm(provider, options: schedulerOptions(concurrency: 1))
+        #expect(report.outcome == .stopped && report.exitCode == 3)
+        #expect(report.stoppedBy?.reason == "invalid_api_key")
+        #expect(provider.requests.count == 1)
+        #expect(report.notStarted == 3)
+    }
+
+    @Test("the character budget is never passed; what is left is reported")
+    func budget() async throws {
+        let provider = FakeSpeechProvider()
+        let (report, _) = try await warm(provider, options: schedulerOptions(concurrency: 1, maxCharacters: 20))
+        #expect(provider.requests.reduce(0) { $0 + $1.text.unicodeScalars.count } <= 20)
+        #expect(report.skippedBudget > 0 && report.exitCode == 3)
+    }
+
+    @Test("stale entries are rendered again, unless kept")
+    func stale() async throws {
+        _ = try await warm(FakeSpeechProvider(name: "other"))
+        let kept = FakeSpeechProvider()
+        let (keptReport, _) = try await warm(kept, keepStale: true)
+        #expect(kept.requests.isEmpty && keptReport.staleKept == 4)
+        let renewed = FakeSpeechProvider()
+        let (report, cache) = try await warm(renewed)
+        #expect(renewed.requests.count == 4 && report.rendered == 4)
+        #expect(await cache.allEntries().allSatisfy { $0.rendering.provider == "fake" })
+    }
+
+    @Test("cancelling stops new requests, keeps what finished, and says interrupted")
+    func cancellation() async throws {
+        let provider = FakeSpeechProvider(delay: .milliseconds(200))
+        let cache = try CacheDirectory(configuration: CacheConfiguration(directory: root))
+        let plan = try await Planner().plan(
+            paths: [folder.path + "/manifests"],
+            inventory: await CacheDirectoryInventory(cache)
+        )
+        let warmer = Warmer(
+            provider: provider,
+            cache: cache,
+            options: WarmOptions(scheduler: schedulerOptions(concurrency: 1)),
+            clock: ContinuousClock()
+        )
+        let task = Task { await warmer.warm(plan) }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        let report = await task.value
+        #expect(report.outcome == .interrupted && report.exitCode == 130)
+        #expect(report.rendered == 1 && report.notStarted == 3)
+        #expect(await cache.count == 1)
+        try await cache.close()
+    }
+}

@@ -1,0 +1,133 @@
+import AudioCache
+import AudioCacheTestSupport
+import Foundation
+import Testing
+
+/// `audiocache warm` end to end: the real binary, real espeak-ng audio, a real cache folder.
+@Suite(.timeLimit(.minutes(3))) struct WarmCommandTests {
+    let folder: TemporaryFolder
+
+    init() throws {
+        folder = try TemporaryFolder()
+        try folder.write(
+            "manifests/prompts.csv",
+            """
+            id,text,voice_id,language
+            welcome,Bienvenido a Banco Sol,es,es
+            menu,Pulse uno para saldo,es,es
+            again,bienvenido  a banco sol,es,es
+            hello,Hello and welcome,en-us,en
+            """
+        )
+    }
+
+    func warm(_ arguments: [String], environment: [String: String] = [:]) throws -> (CommandResult, [String: Any]) {
+        let result = try CommandRunner.run(
+            ["warm", "manifests", "--cache", "cache", "--report", "report.json"] + arguments,
+            in: folder.url,
+            environment: environment
+        )
+        let data = FileManager.default.contents(atPath: folder.path + "/report.json") ?? Data()
+        return (result, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+    }
+
+    @Test func rendersRealAudioOnceAndASecondRunMakesNoRequest() async throws {
+        let (first, report) = try warm([])
+        #expect(first.status == 0, "\(first.stderr)")
+        let counts = try #require(report["counts"] as? [String: Int])
+        #expect(counts["renderings"] == 3 && counts["rendered"] == 3)
+        #expect(report["outcome"] as? String == "complete" && report["provider"] as? String == "espeak-ng")
+
+        let cache = try CacheDirectory(configuration: .init(directory: folder.path + "/cache"), access: .readOnly)
+        let entries = await cache.allEntries()
+        #expect(entries.count == 3)
+        for entry in entries {
+            let bytes = try #require(FileManager.default.contents(atPath: folder.path + "/cache/" + entry.path))
+            #expect(AudioContainer.detect(bytes, declaredAs: "wav") == .wav && bytes.count > 1_000)
+            #expect(entry.rendering.provider == "espeak-ng" && entry.isPinned)
+        }
+        #expect(entries.contains { $0.rendering.text == "Bienvenido a Banco Sol" })
+
+        let (second, again) = try warm([])
+        #expect(second.status == 0)
+        #expect((again["requests"] as? [String: Any])?["sent"] as? Int == 0)
+        #expect((again["counts"] as? [String: Int])?["already_cached"] == 3)
+
+        let check = try CommandRunner.run(["plan", "manifests", "--cache", "cache", "--check"], in: folder.url)
+        #expect(check.status == 0, "plan --check passes once the cache is warm")
+    }
+
+    @Test func anUnknownVoiceFailsItsPhrasesAndTheRestIsCached() throws {
+        try folder.write("manifests/more.csv", "text,voice_id,language\nHola,zz-nonexistent,es\n")
+        let (result, report) = try warm(["--concurrency", "1"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        let failures = try #require(report["failures"] as? [[String: Any]])
+        #expect(failures.count == 1)
+        #expect(failures.first?["reason"] as? String == "voice_not_found")
+        let sources = failures.first?["sources"] as? [[String: Any]]
+        #expect(sources?.first?["file"] as? String == "manifests/more.csv")
+        #expect(sources?.first?["line"] as? Int == 2)
+        #expect((report["counts"] as? [String: Int])?["rendered"] == 3)
+    }
+
+    @Test func theCharacterBudgetStopsTheRunWithExit3() throws {
+        let (result, report) = try warm(["--max-characters", "25", "--concurrency", "1"])
+        #expect(result.status == 3)
+        let characters = try #require(report["characters"] as? [String: Any])
+        #expect((characters["billed"] as? Int ?? 99) <= 25)
+        #expect(((report["counts"] as? [String: Int])?["skipped_budget"] ?? 0) > 0)
+    }
+
+    @Test func dryRunWritesNothing() throws {
+        let result = try CommandRunner.run(["warm", "manifests", "--cache", "cache", "--dry-run"], in: folder.url)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("To fetch: 3 renderings"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/cache"))
+    }
+
+    @Test func aMissingEspeakNgSaysHowToInstallItAndExits3() throws {
+        let (result, report) = try warm([], environment: ["PATH": "/nonexistent"])
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("apt-get install espeak-ng"), "\(result.stdout)")
+        #expect((report["stopped_by"] as? [String: Any])?["reason"] as? String == "espeak_ng_missing")
+    }
+
+    @Test func badUsageExits64() throws {
+        for arguments in [
+            ["--provider", "nope"], ["--concurrency", "0"], ["--rate", "-1"], ["--max-attempts", "0"],
+        ] {
+            let result = try CommandRunner.run(["warm", "manifests"] + arguments, in: folder.url)
+            #expect(result.status == 64, "\(arguments)")
+        }
+    }
+
+    @Test func sigintStopsStartingRequestsExits130AndTheNextRunResumes() async throws {
+        let lines = (1...120).map { "Frase número \($0) para la prueba,es,es" }
+        try folder.write("manifests/many.csv", "text,voice_id,language\n" + lines.joined(separator: "\n") + "\n")
+        let process = Process()
+        process.executableURL = CommandRunner.executable
+        process.arguments = [
+            "warm", "manifests", "--cache", "cache", "--report", "report.json", "--concurrency", "1", "--rate", "4",
+        ]
+        process.currentDirectoryURL = folder.url
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .seconds(1.5))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/report.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["outcome"] as? String == "interrupted")
+        let rendered = try #require((report["counts"] as? [String: Int])?["rendered"])
+        #expect(rendered > 0 && rendered < 123)
+
+        let verify = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        #expect(verify.status == 0, "\(verify.stdout)")
+        let (resumed, again) = try warm([])
+        #expect(resumed.status == 0)
+        #expect((again["counts"] as? [String: Int])?["already_cached"] == rendered)
+        #expect((again["counts"] as? [String: Int])?["rendered"] == 123 - rendered)
+    }
+}
