@@ -15,6 +15,7 @@ struct AudioCacheCommand: AsyncParsableCommand {
             the defaults (cache, 1 day, 1 GiB).
 
             Exit codes: 0 success; 1 the cache is incomplete (plan --check) or damaged (verify); \
+            2 some phrases failed, 3 stopped by authentication, quota or budget, 130 interrupted (warm); \
             64 bad usage; 65 bad data (manifest, index, audio); 66 missing input; 74 input/output \
             error; 75 the cache is in use by another process (try again later).
             """,
