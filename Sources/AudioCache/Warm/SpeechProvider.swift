@@ -54,6 +54,11 @@ public struct SpeechAudio: Sendable, Hashable {
     public var billedCharacters: Int
     /// The provider's request id, if it sent one.
     public var requestID: String?
+    /// The provider's history item id, if it sent one (ElevenLabs' `history-item-id`).
+    public var historyItemID: String?
+    /// The most requests the provider says it accepts at once, if it said
+    /// (ElevenLabs' `maximum-concurrent-requests`).
+    public var maximumConcurrentRequests: Int?
 
     /// Creates a result.
     /// - Parameters:
@@ -61,11 +66,22 @@ public struct SpeechAudio: Sendable, Hashable {
     ///   - rendering: What was rendered.
     ///   - billedCharacters: Characters billed.
     ///   - requestID: The provider's request id.
-    public init(bytes: [UInt8], rendering: RenderingDescription, billedCharacters: Int, requestID: String? = nil) {
+    ///   - historyItemID: The provider's history item id.
+    ///   - maximumConcurrentRequests: The provider's concurrency limit, if it sent one.
+    public init(
+        bytes: [UInt8],
+        rendering: RenderingDescription,
+        billedCharacters: Int,
+        requestID: String? = nil,
+        historyItemID: String? = nil,
+        maximumConcurrentRequests: Int? = nil
+    ) {
         self.bytes = bytes
         self.rendering = rendering
         self.billedCharacters = billedCharacters
         self.requestID = requestID
+        self.historyItemID = historyItemID
+        self.maximumConcurrentRequests = maximumConcurrentRequests
     }
 }
 
