@@ -312,6 +312,8 @@ public actor CacheDirectory {
         public var source: AudioSource
         /// Whether eviction and TTL leave the entry alone.
         public var isPinned: Bool
+        /// What the provider said about the request.
+        public var response: ProviderResponse?
 
         /// Creates a request.
         /// - Parameters:
@@ -321,13 +323,15 @@ public actor CacheDirectory {
         ///   - rendering: What was rendered.
         ///   - source: Synthesized or recorded.
         ///   - isPinned: `true` for pre-warmed and recorded audio.
+        ///   - response: What the provider said about the request.
         public init(
             text: String,
             voiceID: String,
             language: String,
             rendering: RenderingDescription,
             source: AudioSource = .tts,
-            isPinned: Bool = true
+            isPinned: Bool = true,
+            response: ProviderResponse? = nil
         ) {
             self.text = text
             self.voiceID = voiceID
@@ -335,6 +339,7 @@ public actor CacheDirectory {
             self.rendering = rendering
             self.source = source
             self.isPinned = isPinned
+            self.response = response
         }
     }
 
@@ -402,7 +407,8 @@ public actor CacheDirectory {
             text: CacheEntry.displayText(request.text),
             voiceID: request.voiceID,
             language: request.language,
-            rendering: request.rendering
+            rendering: request.rendering,
+            response: request.response
         )
         let replaced = previous.flatMap { $0.path == path ? nil : $0.path }
         try appendToJournal(CacheIndexWriter.putRecord(entry, replacing: replaced), flush: true)

@@ -40,6 +40,8 @@ public struct CacheEntry: Sendable, Hashable {
     public var language: String
     /// What exactly was rendered.
     public var rendering: RenderingDescription
+    /// What the provider said about the request (its ids and cost), when it said anything.
+    public var response: ProviderResponse? = nil
 
     /// How many characters of the text ``text`` keeps.
     public static let displayTextLimit = 200
@@ -66,6 +68,31 @@ public struct CacheEntry: Sendable, Hashable {
         guard let expiresAt else { return false }
         return expiresAt <= date
     }
+}
+
+/// What a provider said about one request: recorded so that a rendering can be traced on the
+/// provider's side (ElevenLabs' `request-id`, `character-cost`, `history-item-id`).
+public struct ProviderResponse: Sendable, Hashable {
+    /// The provider's request id.
+    public var requestID: String?
+    /// Characters the provider billed.
+    public var characterCost: Int?
+    /// The provider's history item id.
+    public var historyItemID: String?
+
+    /// Creates a response record.
+    /// - Parameters:
+    ///   - requestID: The request id.
+    ///   - characterCost: Characters billed.
+    ///   - historyItemID: The history item id.
+    public init(requestID: String? = nil, characterCost: Int? = nil, historyItemID: String? = nil) {
+        self.requestID = requestID
+        self.characterCost = characterCost
+        self.historyItemID = historyItemID
+    }
+
+    /// Whether it records nothing.
+    public var isEmpty: Bool { requestID == nil && characterCost == nil && historyItemID == nil }
 }
 
 /// Where an entry's audio came from.

@@ -392,6 +392,7 @@ struct CacheIndexReader {
         var language = ""
         var rendering: RenderingDescription?
         var fingerprint: SHA256Hash?
+        var response: ProviderResponse?
         var isFirst = true
         while let name = try scanner.nextField(&isFirst) {
             let valueStart = scanner.position
@@ -447,6 +448,8 @@ struct CacheIndexReader {
                 seen.insert(.rendering)
             } else if scanner.matches(name, "rendering_fingerprint") {
                 fingerprint = try readHash()
+            } else if scanner.matches(name, "response") {
+                response = try readResponse()
             } else {
                 try scanner.skipValue()
             }
@@ -486,8 +489,29 @@ struct CacheIndexReader {
             text: text,
             voiceID: voiceID,
             language: language,
-            rendering: recorded
+            rendering: recorded,
+            response: response
         )
+    }
+
+    /// Reads a `response` object.
+    private mutating func readResponse() throws(AudioCacheError) -> ProviderResponse {
+        guard scanner.kind == .object else { throw scanner.unexpected("a response object") }
+        try scanner.beginObject()
+        var response = ProviderResponse()
+        var isFirst = true
+        while let name = try scanner.nextField(&isFirst) {
+            if scanner.matches(name, "request_id") {
+                response.requestID = try readString()
+            } else if scanner.matches(name, "character_cost") {
+                response.characterCost = try readInt()
+            } else if scanner.matches(name, "history_item_id") {
+                response.historyItemID = try readString()
+            } else {
+                try scanner.skipValue()
+            }
+        }
+        return response
     }
 
     /// Reads a `rendering` object, leaving its fingerprint to the entry's `rendering_fingerprint`.

@@ -174,6 +174,23 @@ enum CacheIndexWriter {
         entry.rendering.write(to: &writer)
         writer.key("rendering_fingerprint")
         writer.hexString(entry.rendering.fingerprint.bytes)
+        if let response = entry.response, !response.isEmpty {
+            writer.key("response")
+            writer.beginObject()
+            if let characterCost = response.characterCost {
+                writer.key("character_cost")
+                writer.int(characterCost)
+            }
+            if let historyItemID = response.historyItemID {
+                writer.key("history_item_id")
+                writer.string(historyItemID)
+            }
+            if let requestID = response.requestID {
+                writer.key("request_id")
+                writer.string(requestID)
+            }
+            writer.endObject()
+        }
         writer.endObject()
     }
 

@@ -127,7 +127,12 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
                             language: rendering.language,
                             rendering: audio.rendering,
                             source: .tts,
-                            isPinned: true
+                            isPinned: true,
+                            response: ProviderResponse(
+                                requestID: audio.requestID,
+                                characterCost: audio.billedCharacters,
+                                historyItemID: audio.historyItemID
+                            )
                         )
                     )
                 } catch {

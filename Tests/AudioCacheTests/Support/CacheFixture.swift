@@ -59,7 +59,15 @@ struct CacheFixture {
                 language: language,
                 rendering: rendering,
                 source: source,
-                isPinned: isPinned
+                isPinned: isPinned,
+                // What ElevenLabs answers with, for synthesized audio.
+                response: source == .tts && provider == "elevenlabs"
+                    ? ProviderResponse(
+                        requestID: "req-\(name.count)",
+                        characterCost: stored.unicodeScalars.count,
+                        historyItemID: "hist-\(name.count)"
+                    )
+                    : nil
             )
         }
     }
