@@ -40,6 +40,15 @@ extension AudioCacheCommand {
         @Option(help: "Attempts per phrase, retries included.")
         var maxAttempts: Int = 5
 
+        @Flag(
+            help: """
+                Follow the provider's concurrency signals (its maximum-concurrent-requests header, \
+                429 too_many_concurrent_requests): grow by one on success, halve on refusal, never \
+                above --concurrency.
+                """
+        )
+        var adaptive = false
+
         @Flag(help: "Leave stale entries (rendered with another model or settings) as they are.")
         var keepStale = false
 
@@ -107,6 +116,7 @@ extension AudioCacheCommand {
                     rate: rate,
                     burst: burst,
                     maxAttempts: maxAttempts,
+                    adaptive: adaptive,
                     maxCharacters: maxCharacters
                 ),
                 keepStale: keepStale

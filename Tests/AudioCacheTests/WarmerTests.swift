@@ -1,5 +1,6 @@
 import AudioCacheTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AudioCache
@@ -169,5 +170,48 @@ struct WarmerTests {
         #expect(report.rendered + report.notStarted + report.failed == 4 && report.notStarted >= 3)
         #expect(await cache.count == report.rendered)
         try await cache.close()
+    }
+}
+
+@Suite("WarmScheduler with a provider's concurrency limit", .timeLimit(.minutes(1)))
+struct ProviderLimitTests {
+    @Test("an adaptive run follows the provider's maximum-concurrent-requests")
+    func followsProviderLimit() async {
+        struct Counts {
+            var inFlight = 0
+            var succeeded = 0
+            var maxAfterFirstSuccess = 0
+        }
+        let counts = Mutex(Counts())
+        let scheduler = WarmScheduler(
+            options: SchedulerOptions(concurrency: 6, adaptive: true),
+            clock: ContinuousClock()
+        )
+        let summary = await scheduler.run(
+            Array(0..<24),
+            characters: { _ in 1 },
+            voice: { _ in "v" },
+            attemptWithFeedback: { _ throws(SpeechProviderError) in
+                counts.withLock { counts in
+                    counts.inFlight += 1
+                    // Once the first six answers are in, every start happened under the new limit.
+                    if counts.succeeded >= 6 {
+                        counts.maxAfterFirstSuccess = max(counts.maxAfterFirstSuccess, counts.inFlight)
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+                counts.withLock { counts in
+                    counts.inFlight -= 1
+                    counts.succeeded += 1
+                }
+                return AttemptFeedback(providerConcurrencyLimit: 2)
+            },
+            finished: { _, _ in }
+        )
+        #expect(summary.succeeded == 24)
+        // The first six start before any answer; once answers say 2, no more than 2 run at once.
+        let late = counts.withLock { $0.maxAfterFirstSuccess }
+        #expect(late >= 1 && late <= 2)
+        #expect(summary.maxInFlight <= 6)
     }
 }

@@ -106,7 +106,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             jobs,
             characters: { $0.rendering.characters },
             voice: { $0.rendering.voiceID },
-            attempt: { job throws(SpeechProviderError) in
+            attemptWithFeedback: { job throws(SpeechProviderError) in
                 state.withLock { $0.requests += 1 }
                 let rendering = job.rendering
                 let audio = try await provider.render(
@@ -144,6 +144,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
                     throw SpeechProviderError(.run, reason: "cache_write_failed", error.description)
                 }
                 state.withLock { $0.billed += audio.billedCharacters }
+                return AttemptFeedback(providerConcurrencyLimit: audio.maximumConcurrentRequests)
             },
             finished: { job, outcome in
                 let snapshot = state.withLock { state in

@@ -105,13 +105,14 @@ struct SchedulerState {
     /// - Returns: The job's outcome, or when to try it again.
     mutating func attempted(
         job: Int,
-        result: Result<Void, SpeechProviderError>,
+        result: Result<AttemptFeedback, SpeechProviderError>,
         random: inout some RandomNumberGenerator
     ) -> Action {
         inFlight -= 1
         let error: SpeechProviderError
         switch result {
-        case .success:
+        case .success(let feedback):
+            if let limit = feedback.providerConcurrencyLimit { window.setProviderLimit(limit) }
             window.onSuccess()
             return finish(job, .succeeded(attempts: attempts[job]))
         case .failure(let failure):

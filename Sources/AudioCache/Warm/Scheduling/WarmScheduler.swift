@@ -53,6 +53,34 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
         attempt: @escaping @Sendable (Job) async throws(SpeechProviderError) -> Void,
         finished: @escaping @Sendable (Job, JobOutcome) async -> Void
     ) async -> SchedulerSummary {
+        await run(
+            jobs,
+            characters: characters,
+            voice: voice,
+            attemptWithFeedback: { job throws(SpeechProviderError) in
+                try await attempt(job)
+                return AttemptFeedback()
+            },
+            finished: finished
+        )
+    }
+
+    /// Runs every job once to an outcome, learning from each successful attempt what the provider
+    /// said about its limits; see ``run(_:characters:voice:attempt:finished:)``.
+    /// - Parameters:
+    ///   - jobs: The jobs, in the order they should start.
+    ///   - characters: What a job costs against the character budget.
+    ///   - voice: A job's voice.
+    ///   - attempt: Makes one attempt at a job and returns what the provider said.
+    ///   - finished: Told each job's outcome, exactly once per job.
+    /// - Returns: Counts of what happened.
+    public func run<Job: Sendable>(
+        _ jobs: [Job],
+        characters: (Job) -> Int,
+        voice: (Job) -> String,
+        attemptWithFeedback attempt: @escaping @Sendable (Job) async throws(SpeechProviderError) -> AttemptFeedback,
+        finished: @escaping @Sendable (Job, JobOutcome) async -> Void
+    ) async -> SchedulerSummary {
         var state = SchedulerState(characters: jobs.map(characters), voices: jobs.map(voice), options: options)
         var random = self.random
         let pacer = Pacer(bucket: TokenBucket(rate: options.rate, burst: options.burst), clock: clock)
@@ -66,8 +94,7 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
                     group.addTask {
                         guard await pacer.waitForToken() else { return .abandoned(job) }
                         do throws(SpeechProviderError) {
-                            try await attempt(item)
-                            return .attempted(job, .success(()))
+                            return .attempted(job, .success(try await attempt(item)))
                         } catch {
                             return .attempted(job, .failure(error))
                         }
@@ -111,7 +138,7 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
 
     /// What a child task of the run reports.
     private enum Event: Sendable {
-        case attempted(Int, Result<Void, SpeechProviderError>)
+        case attempted(Int, Result<AttemptFeedback, SpeechProviderError>)
         case retryDue(Int)
         case abandoned(Int)
     }
@@ -158,5 +185,17 @@ private final class Pacer<C: Clock<Duration>>: Sendable {
             }
         }
         return false
+    }
+}
+
+/// What a successful attempt learned about the provider.
+public struct AttemptFeedback: Sendable, Hashable {
+    /// The most requests the provider accepts at once, when it said (caps the adaptive window).
+    public var providerConcurrencyLimit: Int?
+
+    /// Creates feedback.
+    /// - Parameter providerConcurrencyLimit: The provider's concurrency limit, if it sent one.
+    public init(providerConcurrencyLimit: Int? = nil) {
+        self.providerConcurrencyLimit = providerConcurrencyLimit
     }
 }
