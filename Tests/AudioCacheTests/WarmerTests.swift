@@ -215,3 +215,28 @@ struct ProviderLimitTests {
         #expect(summary.maxInFlight <= 6)
     }
 }
+
+extension WarmerTests {
+    @Test("voices known to be unavailable are never requested and are reported with their phrases")
+    func unavailableVoices() async throws {
+        let provider = FakeSpeechProvider()
+        let cache = try CacheDirectory(configuration: CacheConfiguration(directory: root))
+        let plan = try await Planner().plan(
+            paths: [folder.path + "/manifests"],
+            inventory: await CacheDirectoryInventory(cache)
+        )
+        let missing = SpeechProviderError(.voice, reason: "voice_not_found", "en-us is not in the account")
+        let warmer = Warmer(
+            provider: provider,
+            cache: cache,
+            options: WarmOptions(scheduler: schedulerOptions(), unavailableVoices: ["en-us": missing]),
+            clock: ContinuousClock()
+        )
+        let report = await warmer.warm(plan)
+        try await cache.close()
+        #expect(provider.requests.allSatisfy { $0.voiceID == "es" } && provider.requests.count == 2)
+        #expect(report.skippedVoice == 2 && report.rendered == 2 && report.exitCode == 2)
+        #expect(report.failures.map(\.reason) == ["voice_not_found", "voice_not_found"])
+        #expect(report.failures.map { $0.sources.first?.line } == [5, 6])
+    }
+}

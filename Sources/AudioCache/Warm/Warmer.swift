@@ -7,14 +7,23 @@ public struct WarmOptions: Sendable {
     public var scheduler: SchedulerOptions
     /// Whether to leave stale entries (rendered with another model, format or settings) as they are.
     public var keepStale: Bool
+    /// Voices known before the run to be unusable (not in the provider account), with why: their
+    /// renderings are reported as skipped and never requested.
+    public var unavailableVoices: [String: SpeechProviderError]
 
     /// Creates options.
     /// - Parameters:
     ///   - scheduler: Concurrency, rate, retries, budget.
     ///   - keepStale: Whether to keep stale entries.
-    public init(scheduler: SchedulerOptions, keepStale: Bool = false) {
+    ///   - unavailableVoices: Voices not to request, with why.
+    public init(
+        scheduler: SchedulerOptions,
+        keepStale: Bool = false,
+        unavailableVoices: [String: SpeechProviderError] = [:]
+    ) {
         self.scheduler = scheduler
         self.keepStale = keepStale
+        self.unavailableVoices = unavailableVoices
     }
 }
 
@@ -86,16 +95,22 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         report.renderings = plan.renderings.count
         report.characterBudget = options.scheduler.maxCharacters
         var jobs: [Job] = []
+        var unavailable: [Job] = []
         for index in plan.renderings.indices {
             let rendering = plan.renderings[index]
             switch rendering.status {
             case .cached: report.alreadyCached += 1
             case .stale where options.keepStale: report.staleKept += 1
-            case .missing, .stale: jobs.append(Job(index: index, rendering: rendering))
+            case .missing, .stale:
+                if options.unavailableVoices[rendering.voiceID] != nil {
+                    unavailable.append(Job(index: index, rendering: rendering))
+                } else {
+                    jobs.append(Job(index: index, rendering: rendering))
+                }
             }
         }
-        report.toRender = jobs.count
-        report.charactersToRender = jobs.reduce(0) { $0 + $1.rendering.characters }
+        report.toRender = jobs.count + unavailable.count
+        report.charactersToRender = (jobs + unavailable).reduce(0) { $0 + $1.rendering.characters }
 
         let state = Mutex(RunState())
         let provider = self.provider
@@ -171,8 +186,14 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         report.maxInFlight = summary.maxInFlight
         report.stoppedBy = summary.stoppedBy
         var failedIndices: [(Job, WarmReport.Failure)] = []
-        for job in jobs {
-            let outcome = final.outcomes[job.index] ?? .notStarted("the run ended before it started")
+        var outcomes = final.outcomes
+        for job in unavailable {
+            if let error = options.unavailableVoices[job.rendering.voiceID] {
+                outcomes[job.index] = .skippedVoice(error)
+            }
+        }
+        for job in (jobs + unavailable).sorted(by: { $0.index < $1.index }) {
+            let outcome = outcomes[job.index] ?? .notStarted("the run ended before it started")
             let rendering = job.rendering
             func failure(_ name: String, _ reason: String, _ message: String, _ attempts: Int) -> WarmReport.Failure {
                 WarmReport.Failure(
