@@ -7,19 +7,19 @@ import Testing
 /// subprocesses.
 @Suite(.timeLimit(.minutes(2))) struct CacheCommandTests {
     /// Imports `Hola mundo` (es, es) as a WAV recording into `folder/cache`.
-    private func importRecording(_ folder: TemporaryFolder) throws -> CommandResult {
+    private func importRecording(_ folder: TemporaryFolder) async throws -> CommandResult {
         let file = try folder.write("hola.wav", bytes: CacheFixtures.wav())
-        return try CommandRunner.run(
+        return try await CommandRunner.run(
             ["import", file, "--text", "Hola  mundo", "--voice", "es", "--language", "es", "--cache", "cache"],
             in: folder.url
         )
     }
 
-    @Test func importStoresAPinnedRecordingUnderThePhraseKey() throws {
+    @Test func importStoresAPinnedRecordingUnderThePhraseKey() async throws {
         let folder = try TemporaryFolder()
-        let result = try importRecording(folder)
+        let result = try await importRecording(folder)
         #expect(result.status == 0, "\(result.stderr)")
-        let key = try CommandRunner.run(["key", "hola mundo", "--voice", "es", "--language", "es"]).stdout
+        let key = try await CommandRunner.run(["key", "hola mundo", "--voice", "es", "--language", "es"]).stdout
             .trimmingCharacters(in: .newlines)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "key \(key)")
@@ -36,7 +36,7 @@ import Testing
         #expect(index.contains("\"mime_type\":\"audio/wav\""))
     }
 
-    @Test func importRefusesMissingEmptyAndNonAudioFiles() throws {
+    @Test func importRefusesMissingEmptyAndNonAudioFiles() async throws {
         let folder = try TemporaryFolder()
         let empty = try folder.write("empty.wav", bytes: [])
         let text = try folder.write("text.wav", "not audio at all")
@@ -52,19 +52,19 @@ import Testing
             (["import", wav, "--text", "Hola", "--voice", "../x", "--language", "es"], 64, "is not a valid voice id"),
         ]
         for (arguments, status, message) in cases {
-            let result = try CommandRunner.run(arguments, in: folder.url)
+            let result = try await CommandRunner.run(arguments, in: folder.url)
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/cache/index.json"))
     }
 
-    @Test func statsOfAMissingCacheIsAnEmptyCache() throws {
+    @Test func statsOfAMissingCacheIsAnEmptyCache() async throws {
         let folder = try TemporaryFolder()
-        let text = try CommandRunner.run(["stats", "--cache", "nothing-here"], in: folder.url)
+        let text = try await CommandRunner.run(["stats", "--cache", "nothing-here"], in: folder.url)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("Entries:   0 (0 pinned, 0 expired)"))
-        let json = try CommandRunner.run(["stats", "--cache", "nothing-here", "--json"], in: folder.url)
+        let json = try await CommandRunner.run(["stats", "--cache", "nothing-here", "--json"], in: folder.url)
         #expect(json.status == 0, "\(json.stderr)")
         let document = try CacheFixtures.object(json.stdout)
         #expect(document["entries"] as? Int == 0)
@@ -74,7 +74,7 @@ import Testing
 
     @Test func statsReportsEntriesSizesVoicesAndTheMostAccessed() async throws {
         let folder = try TemporaryFolder()
-        #expect(try importRecording(folder).status == 0)
+        #expect(try await importRecording(folder).status == 0)
         try await CacheFixtures.storeRuntimeEntries(
             [("Bonjour", "fr-1", "fr"), ("Salut", "fr-1", "fr")],
             in: folder.path + "/cache"
@@ -87,14 +87,14 @@ import Testing
         try await cache.close()
         let wavSize = CacheFixtures.wav().count
 
-        let text = try CommandRunner.run(["stats", "--cache", "cache", "--max-size", "1MB"], in: folder.url)
+        let text = try await CommandRunner.run(["stats", "--cache", "cache", "--max-size", "1MB"], in: folder.url)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("Entries:   3 (1 pinned, 0 expired)"), "\(text.stdout)")
         #expect(text.stdout.contains("(\(3 * wavSize) bytes) of 976.6 KiB (1000000 bytes)"), "\(text.stdout)")
         #expect(text.stdout.contains("Hit rate:  66.7% (2 hits, 1 misses since "), "\(text.stdout)")
         #expect(text.stdout.contains("Bonjour"))
 
-        let json = try CommandRunner.run(["stats", "--cache", "cache", "--json", "--top", "1"], in: folder.url)
+        let json = try await CommandRunner.run(["stats", "--cache", "cache", "--json", "--top", "1"], in: folder.url)
         #expect(json.status == 0, "\(json.stderr)")
         let document = try CacheFixtures.object(json.stdout)
         #expect(document["format"] as? String == "audiocache-stats")
@@ -113,25 +113,25 @@ import Testing
         #expect(top.first?["access_count"] as? Int == 2)
 
         // stats counts no access: a second run reports the same counters.
-        let again = try CommandRunner.run(["stats", "--cache", "cache", "--json", "--top", "1"], in: folder.url)
+        let again = try await CommandRunner.run(["stats", "--cache", "cache", "--json", "--top", "1"], in: folder.url)
         #expect(again.stdout == json.stdout)
     }
 
-    @Test func planCountsAnImportedPhraseAsCached() throws {
+    @Test func planCountsAnImportedPhraseAsCached() async throws {
         let folder = try TemporaryFolder()
-        #expect(try importRecording(folder).status == 0)
+        #expect(try await importRecording(folder).status == 0)
         try folder.write("phrases.csv", "text,voice_id,language\nHola mundo,es,es\nAdiós,es,es\n")
-        let result = try CommandRunner.run(["plan", "phrases.csv", "--cache", "cache", "--json"], in: folder.url)
+        let result = try await CommandRunner.run(["plan", "phrases.csv", "--cache", "cache", "--json"], in: folder.url)
         #expect(result.status == 0, "\(result.stderr)")
         let totals = try CacheFixtures.object(result.stdout)["totals"] as? [String: Any]
         #expect(totals?["cached"] as? Int == 1)
         #expect(totals?["missing"] as? Int == 1)
         #expect(totals?["stale"] as? Int == 0)
-        let check = try CommandRunner.run(["plan", "phrases.csv", "--cache", "cache", "--check"], in: folder.url)
+        let check = try await CommandRunner.run(["plan", "phrases.csv", "--cache", "cache", "--check"], in: folder.url)
         #expect(check.status == 1)
 
         // Through the environment, too.
-        let environment = try CommandRunner.run(
+        let environment = try await CommandRunner.run(
             ["plan", "phrases.csv", "--json"],
             in: folder.url,
             environment: ["AUDIO_CACHE_DIR": "cache"]
@@ -139,11 +139,11 @@ import Testing
         #expect(environment.stdout == result.stdout)
     }
 
-    @Test func verifyFindsACorruptFileAndRepairDropsIt() throws {
+    @Test func verifyFindsACorruptFileAndRepairDropsIt() async throws {
         let folder = try TemporaryFolder()
-        let imported = try importRecording(folder)
+        let imported = try await importRecording(folder)
         let path = try #require(imported.stdout.split(separator: "\n").last?.dropFirst("path ".count))
-        let clean = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        let clean = try await CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         #expect(clean.stdout.contains("Checked 1 entries"))
 
@@ -152,13 +152,13 @@ import Testing
         bytes[60] ^= 0xFF
         try Data(bytes).write(to: folder.url.appendingPathComponent(String(path)))
         try folder.write("cache/audio/ff/ff/stray.wav", bytes: CacheFixtures.wav())
-        let broken = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        let broken = try await CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
         #expect(broken.status == 1)
         let relative = String(path.dropFirst("cache/".count))
         #expect(broken.stdout.contains(" \(relative): the file's SHA-256 is "), "\(broken.stdout)")
         #expect(broken.stdout.contains("audio/ff/ff/stray.wav: orphan file"))
 
-        let json = try CommandRunner.run(["verify", "--cache", "cache", "--json"], in: folder.url)
+        let json = try await CommandRunner.run(["verify", "--cache", "cache", "--json"], in: folder.url)
         #expect(json.status == 1)
         let document = try CacheFixtures.object(json.stdout)
         #expect(document["clean"] as? Bool == false)
@@ -166,10 +166,10 @@ import Testing
         #expect(problems.first?["kind"] as? String == "wrong_content")
         #expect(document["orphan_files"] as? [String] == ["audio/ff/ff/stray.wav"])
 
-        let repaired = try CommandRunner.run(["verify", "--cache", "cache", "--repair"], in: folder.url)
+        let repaired = try await CommandRunner.run(["verify", "--cache", "cache", "--repair"], in: folder.url)
         #expect(repaired.status == 0, "\(repaired.stderr)")
         #expect(repaired.stdout.contains("repaired"))
-        let after = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        let after = try await CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
         #expect(after.status == 0, "\(after.stdout)")
         #expect(after.stdout.contains("Checked 0 entries"))
     }
@@ -179,16 +179,16 @@ import Testing
         (["stats", "--ttl", "soon"], "--ttl \"soon\" is not a duration"),
         (["stats", "--top=-1"], "--top must be 0 or more"),
     ])
-    func badCacheOptionsAreUsageErrors(arguments: [String], message: String) throws {
+    func badCacheOptionsAreUsageErrors(arguments: [String], message: String) async throws {
         let folder = try TemporaryFolder()
-        let result = try CommandRunner.run(arguments + ["--cache", "cache"], in: folder.url)
+        let result = try await CommandRunner.run(arguments + ["--cache", "cache"], in: folder.url)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
-    @Test func badEnvironmentAndConfigurationFileAreUsageErrors() throws {
+    @Test func badEnvironmentAndConfigurationFileAreUsageErrors() async throws {
         let folder = try TemporaryFolder()
-        let environment = try CommandRunner.run(
+        let environment = try await CommandRunner.run(
             ["stats"],
             in: folder.url,
             environment: ["AUDIO_CACHE_MAX_SIZE": "huge"]
@@ -197,17 +197,17 @@ import Testing
         #expect(environment.stderr.contains("AUDIO_CACHE_MAX_SIZE=huge is not a size"))
 
         try folder.write("settings.json", "{\"max_size\": \"2MB\", \"dir\": \"from-file\", \"colour\": 1}")
-        let file = try CommandRunner.run(["stats", "--config", "settings.json"], in: folder.url)
+        let file = try await CommandRunner.run(["stats", "--config", "settings.json"], in: folder.url)
         #expect(file.status == 64)
         #expect(file.stderr.contains("unknown setting \"colour\""), "\(file.stderr)")
 
         try folder.write("settings.json", "{\"max_size\": \"2MB\", \"dir\": \"from-file\"}")
-        let good = try CommandRunner.run(["stats", "--config", "settings.json", "--json"], in: folder.url)
+        let good = try await CommandRunner.run(["stats", "--config", "settings.json", "--json"], in: folder.url)
         #expect(good.status == 0, "\(good.stderr)")
         let document = try CacheFixtures.object(good.stdout)
         #expect(document["cache"] as? String == "from-file")
         #expect(document["max_size_bytes"] as? Int == 2_000_000)
-        let flag = try CommandRunner.run(
+        let flag = try await CommandRunner.run(
             ["stats", "--config", "settings.json", "--json", "--max-size", "1KiB"],
             in: folder.url
         )

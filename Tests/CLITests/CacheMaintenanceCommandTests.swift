@@ -18,40 +18,46 @@ import Testing
     }
 
     /// The number of entries `stats --json` reports.
-    private func entryCount(_ folder: TemporaryFolder) throws -> Int? {
-        let result = try CommandRunner.run(["stats", "--cache", "cache", "--json"], in: folder.url)
+    private func entryCount(_ folder: TemporaryFolder) async throws -> Int? {
+        let result = try await CommandRunner.run(["stats", "--cache", "cache", "--json"], in: folder.url)
         return try CacheFixtures.object(result.stdout)["entries"] as? Int
     }
 
     @Test func invalidateByKeyPhraseAndVoice() async throws {
         let folder = try TemporaryFolder()
         try await makeCache(folder)
-        let key = try CommandRunner.run(["key", "hola", "--voice", "es", "--language", "es"]).stdout
+        let key = try await CommandRunner.run(["key", "hola", "--voice", "es", "--language", "es"]).stdout
             .trimmingCharacters(in: .newlines)
 
-        let byKey = try CommandRunner.run(["invalidate", "--cache", "cache", "--key", key], in: folder.url)
+        let byKey = try await CommandRunner.run(["invalidate", "--cache", "cache", "--key", key], in: folder.url)
         #expect(byKey.status == 0, "\(byKey.stderr)")
         #expect(byKey.stdout == "Invalidated 1 entry, \(wavSize) B (\(wavSize) bytes) from cache.\n")
-        let again = try CommandRunner.run(["invalidate", "--cache", "cache", "--key", key], in: folder.url)
+        let again = try await CommandRunner.run(["invalidate", "--cache", "cache", "--key", key], in: folder.url)
         #expect(again.stdout.hasPrefix("Invalidated 0 entries"))
 
-        let byText = try CommandRunner.run(
+        let byText = try await CommandRunner.run(
             ["invalidate", "--cache", "cache", "--text", "  ADIÓS ", "--voice", "es", "--language", "es"],
             in: folder.url
         )
         #expect(byText.stdout.hasPrefix("Invalidated 1 entry"), "\(byText.stdout)\(byText.stderr)")
 
-        let byVoice = try CommandRunner.run(["invalidate", "--cache", "cache", "--voice", "fr-1"], in: folder.url)
+        let byVoice = try await CommandRunner.run(
+            ["invalidate", "--cache", "cache", "--voice", "fr-1"],
+            in: folder.url
+        )
         #expect(byVoice.stdout.hasPrefix("Invalidated 1 entry"), "\(byVoice.stdout)\(byVoice.stderr)")
-        #expect(try entryCount(folder) == 0)
+        #expect(try await entryCount(folder) == 0)
     }
 
     @Test func invalidateOlderThanRemovesOldEntriesOnly() async throws {
         let folder = try TemporaryFolder()
         try await makeCache(folder, ttlSeconds: 0, storedAt: Date().addingTimeInterval(-3 * 86_400))
-        let recent = try CommandRunner.run(["invalidate", "--cache", "cache", "--older-than", "7d"], in: folder.url)
+        let recent = try await CommandRunner.run(
+            ["invalidate", "--cache", "cache", "--older-than", "7d"],
+            in: folder.url
+        )
         #expect(recent.stdout.hasPrefix("Invalidated 0 entries"), "\(recent.stdout)\(recent.stderr)")
-        let old = try CommandRunner.run(["invalidate", "--cache", "cache", "--older-than", "2d"], in: folder.url)
+        let old = try await CommandRunner.run(["invalidate", "--cache", "cache", "--older-than", "2d"], in: folder.url)
         #expect(old.stdout.hasPrefix("Invalidated 3 entries"), "\(old.stdout)\(old.stderr)")
     }
 
@@ -64,9 +70,9 @@ import Testing
         (["evict", "--max-size", "big"], "--max-size \"big\" is not a size"),
         (["evict", "--policy", "random"], "--policy \"random\" is not lru or lfu"),
     ])
-    func badSelectionsAreUsageErrors(arguments: [String], message: String) throws {
+    func badSelectionsAreUsageErrors(arguments: [String], message: String) async throws {
         let folder = try TemporaryFolder()
-        let result = try CommandRunner.run(arguments + ["--cache", "cache"], in: folder.url)
+        let result = try await CommandRunner.run(arguments + ["--cache", "cache"], in: folder.url)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/cache"))
@@ -76,29 +82,32 @@ import Testing
         let folder = try TemporaryFolder()
         try await makeCache(folder)
         let recording = try folder.write("take.wav", bytes: CacheFixtures.wav(seed: 99))
-        let imported = try CommandRunner.run(
+        let imported = try await CommandRunner.run(
             ["import", recording, "--text", "Gracias", "--voice", "es", "--language", "es", "--cache", "cache"],
             in: folder.url
         )
         #expect(imported.status == 0, "\(imported.stderr)")
 
-        let none = try CommandRunner.run(["evict", "--cache", "cache"], in: folder.url)
+        let none = try await CommandRunner.run(["evict", "--cache", "cache"], in: folder.url)
         #expect(none.stdout.hasPrefix("Evicted 0 entries"), "\(none.stdout)\(none.stderr)")
 
         let limit = 2 * wavSize + 10
-        let result = try CommandRunner.run(["evict", "--cache", "cache", "--max-size", "\(limit)"], in: folder.url)
+        let result = try await CommandRunner.run(
+            ["evict", "--cache", "cache", "--max-size", "\(limit)"],
+            in: folder.url
+        )
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("Evicted 2 entries, "), "\(result.stdout)")
         #expect(result.stdout.contains("(\(2 * wavSize) bytes)"))
 
         // Only the pinned recording is left when nothing fits.
-        let all = try CommandRunner.run(
+        let all = try await CommandRunner.run(
             ["evict", "--cache", "cache", "--max-size", "1", "--policy", "lfu"],
             in: folder.url
         )
         #expect(all.stdout.hasPrefix("Evicted 1 entry"), "\(all.stdout)\(all.stderr)")
         let stats = try CacheFixtures.object(
-            try CommandRunner.run(["stats", "--cache", "cache", "--json"], in: folder.url).stdout
+            try await CommandRunner.run(["stats", "--cache", "cache", "--json"], in: folder.url).stdout
         )
         #expect(stats["entries"] as? Int == 1)
         #expect(stats["pinned_entries"] as? Int == 1)
@@ -108,33 +117,33 @@ import Testing
         let folder = try TemporaryFolder()
         try await makeCache(folder, ttlSeconds: 60, storedAt: Date().addingTimeInterval(-3600))
         let recording = try folder.write("take.wav", bytes: CacheFixtures.wav(seed: 99))
-        _ = try CommandRunner.run(
+        _ = try await CommandRunner.run(
             ["import", recording, "--text", "Gracias", "--voice", "es", "--language", "es", "--cache", "cache"],
             in: folder.url
         )
         let stats = try CacheFixtures.object(
-            try CommandRunner.run(["stats", "--cache", "cache", "--json"], in: folder.url).stdout
+            try await CommandRunner.run(["stats", "--cache", "cache", "--json"], in: folder.url).stdout
         )
         #expect(stats["expired_entries"] as? Int == 3)
 
-        let result = try CommandRunner.run(["expire", "--cache", "cache"], in: folder.url)
+        let result = try await CommandRunner.run(["expire", "--cache", "cache"], in: folder.url)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "Expired 3 entries, \(3 * wavSize) B (\(3 * wavSize) bytes) from cache.\n")
-        #expect(try entryCount(folder) == 1)
+        #expect(try await entryCount(folder) == 1)
     }
 
     @Test func clearNeedsYesWithoutATerminal() async throws {
         let folder = try TemporaryFolder()
         try await makeCache(folder)
-        let refused = try CommandRunner.run(["clear", "--cache", "cache"], in: folder.url)
+        let refused = try await CommandRunner.run(["clear", "--cache", "cache"], in: folder.url)
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("pass --yes"), "\(refused.stderr)")
-        #expect(try entryCount(folder) == 3)
+        #expect(try await entryCount(folder) == 3)
 
-        let cleared = try CommandRunner.run(["clear", "--cache", "cache", "--yes"], in: folder.url)
+        let cleared = try await CommandRunner.run(["clear", "--cache", "cache", "--yes"], in: folder.url)
         #expect(cleared.status == 0, "\(cleared.stderr)")
         #expect(cleared.stdout.hasPrefix("Cleared 3 entries, "))
-        #expect(try entryCount(folder) == 0)
+        #expect(try await entryCount(folder) == 0)
         let audio = try FileManager.default.subpathsOfDirectory(atPath: folder.path + "/cache/audio")
         #expect(!audio.contains { $0.hasSuffix(".wav") })
     }
@@ -165,10 +174,10 @@ import Testing
         let declined = try clearOnATerminal(folder, answering: "n")
         #expect(declined.contains("Remove 3 entries from cache? [y/N]"), "\(declined)")
         #expect(declined.contains("Nothing removed."), "\(declined)")
-        #expect(try entryCount(folder) == 3)
+        #expect(try await entryCount(folder) == 3)
         let accepted = try clearOnATerminal(folder, answering: "y")
         #expect(accepted.contains("Cleared 3 entries"), "\(accepted)")
-        #expect(try entryCount(folder) == 0)
+        #expect(try await entryCount(folder) == 0)
     }
 
     @Test func aCacheHeldByAnotherProcessExits75() async throws {
@@ -181,16 +190,16 @@ import Testing
             ["verify", "--repair"], ["import", recording, "--text", "Gracias", "--voice", "es", "--language", "es"],
         ]
         for arguments in writers {
-            let result = try CommandRunner.run(arguments + ["--cache", "cache"], in: folder.url)
+            let result = try await CommandRunner.run(arguments + ["--cache", "cache"], in: folder.url)
             #expect(result.status == 75, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains("is in use by process \(getpid())"), "\(arguments): \(result.stderr)")
         }
         // Readers take no lock.
-        let stats = try CommandRunner.run(["stats", "--cache", "cache"], in: folder.url)
+        let stats = try await CommandRunner.run(["stats", "--cache", "cache"], in: folder.url)
         #expect(stats.status == 0, "\(stats.stderr)")
-        let verify = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        let verify = try await CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         try await holder.close()
-        #expect(try entryCount(folder) == 3)
+        #expect(try await entryCount(folder) == 3)
     }
 }

@@ -18,12 +18,13 @@ enum CommandRunner {
         Bundle.main.bundleURL.appendingPathComponent("audiocache")
     }
 
-    /// Runs `audiocache` with `arguments` in `directory` and waits for it.
+    /// Runs `audiocache` with `arguments` in `directory` and waits for it without holding a
+    /// thread of the cooperative pool (other suites' timers must keep running).
     static func run(
         _ arguments: [String],
         in directory: URL = packageRoot,
         environment: [String: String] = [:]
-    ) throws -> CommandResult {
+    ) async throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -37,14 +38,21 @@ enum CommandRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        // Read both pipes to the end on their own threads, so a large output cannot block the child.
+        let outputData = Data.readingToEnd(stdout)
         let errorData = Data.readingToEnd(stderr)
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
         return CommandResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: outputData, as: UTF8.self),
+            status: status,
+            stdout: String(decoding: outputData.value, as: UTF8.self),
             stderr: String(decoding: errorData.value, as: UTF8.self)
         )
     }

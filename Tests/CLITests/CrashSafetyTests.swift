@@ -75,10 +75,13 @@ import Testing
         #expect(killed > 0, "no import was killed; the test proves nothing")
 
         // The next writer cleans up and folds the journal in; nothing finished is lost.
-        let repaired = try CommandRunner.run(["verify", "--repair", "--json", "--cache", "cache"], in: folder.url)
+        let repaired = try await CommandRunner.run(
+            ["verify", "--repair", "--json", "--cache", "cache"],
+            in: folder.url
+        )
         let report = try CacheFixtures.object(repaired.stdout)
         #expect((report["problems"] as? [Any])?.isEmpty == true, "\(repaired.stdout)")
-        let verified = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        let verified = try await CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
         #expect(verified.status == 0, "\(verified.stdout)")
         try expectIndexNamesSoundFiles(cache, "after repair")
 

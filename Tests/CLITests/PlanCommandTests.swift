@@ -23,12 +23,12 @@ import Testing
         )
     }
 
-    @Test func plansTheSampleManifests() throws {
-        let text = try CommandRunner.run(["plan", "manifests", "--cache", "does-not-exist"])
+    @Test func plansTheSampleManifests() async throws {
+        let text = try await CommandRunner.run(["plan", "manifests", "--cache", "does-not-exist"])
         #expect(text.status == 0, "\(text.stderr)")
         try expectGolden(text.stdout, "plan-manifests.txt")
 
-        let json = try CommandRunner.run(["plan", "manifests", "--cache", "does-not-exist", "--json", "--list"])
+        let json = try await CommandRunner.run(["plan", "manifests", "--cache", "does-not-exist", "--json", "--list"])
         #expect(json.status == 0, "\(json.stderr)")
         try expectGolden(json.stdout, "plan-manifests.json")
         #expect(
@@ -38,34 +38,34 @@ import Testing
         )
     }
 
-    @Test func theSamePlanTwiceIsTheSameBytes() throws {
-        let first = try CommandRunner.run(["plan", "manifests", "--json", "--list", "--concurrency", "4"])
-        let second = try CommandRunner.run(["plan", "manifests", "--json", "--list", "--concurrency", "1"])
+    @Test func theSamePlanTwiceIsTheSameBytes() async throws {
+        let first = try await CommandRunner.run(["plan", "manifests", "--json", "--list", "--concurrency", "4"])
+        let second = try await CommandRunner.run(["plan", "manifests", "--json", "--list", "--concurrency", "1"])
         #expect(first.status == 0)
         #expect(first.stdout == second.stdout)
     }
 
-    @Test func checkExitsOneWhenAnythingIsMissing() throws {
-        let result = try CommandRunner.run(["plan", "manifests", "--check"])
+    @Test func checkExitsOneWhenAnythingIsMissing() async throws {
+        let result = try await CommandRunner.run(["plan", "manifests", "--check"])
         #expect(result.status == 1)
     }
 
-    @Test func aBadFileStopsTheRunWithItsLocation() throws {
+    @Test func aBadFileStopsTheRunWithItsLocation() async throws {
         let folder = try TemporaryFolder()
         try folder.write("a-good.csv", "text,voice_id,language\nHola,es,es\n")
         try folder.write("b-bad.json", "{\"voice_id\": \"es\", \"language\": \"es\", \"phrases\": [\"Hola\", \"   \"]}")
         try folder.write("c-bad.csv", "text,voice_id,language\n\"unterminated,es,es\n")
-        let result = try CommandRunner.run(["plan", folder.path])
+        let result = try await CommandRunner.run(["plan", folder.path])
         #expect(result.status == 65)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr == "\(folder.path)/b-bad.json:1:58: text holds only whitespace\n")
     }
 
-    @Test func skipInvalidReportsEveryProblemAndGoesOn() throws {
+    @Test func skipInvalidReportsEveryProblemAndGoesOn() async throws {
         let folder = try TemporaryFolder()
         try folder.write("a.csv", "text,voice_id,language\nHola,es,es\n,es,es\nAdiós,../x,es\n")
         try folder.write("b.txt.bak", "junk")
-        let result = try CommandRunner.run(["plan", folder.path, "--skip-invalid", "--json"])
+        let result = try await CommandRunner.run(["plan", folder.path, "--skip-invalid", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -86,23 +86,23 @@ import Testing
         (["plan", "manifests", "--list"], Int32(64), "--list needs --json"),
         (["key", "hola"], Int32(64), "Missing expected argument '--voice <voice>'"),
     ])
-    func badUsageAndMissingInput(arguments: [String], status: Int32, message: String) throws {
-        let result = try CommandRunner.run(arguments)
+    func badUsageAndMissingInput(arguments: [String], status: Int32, message: String) async throws {
+        let result = try await CommandRunner.run(arguments)
         #expect(result.status == status)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
-    @Test func commandLineDefaultsAndTheTextLimitApply() throws {
+    @Test func commandLineDefaultsAndTheTextLimitApply() async throws {
         let folder = try TemporaryFolder()
         try folder.write("a.csv", "text,language\nHola,es\nBuenos días,es\n")
-        let tooLong = try CommandRunner.run(["plan", folder.path, "--voice", "es", "--max-text-length", "5"])
+        let tooLong = try await CommandRunner.run(["plan", folder.path, "--voice", "es", "--max-text-length", "5"])
         #expect(tooLong.status == 65)
         #expect(
             tooLong.stderr
                 == "\(folder.path)/a.csv:3: text is 11 characters long; the limit is 5 (see --max-text-length)\n"
         )
 
-        let result = try CommandRunner.run(["plan", folder.path, "--voice", "es", "--json"])
+        let result = try await CommandRunner.run(["plan", folder.path, "--voice", "es", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let groups = document?["groups"] as? [[String: Any]]
@@ -111,9 +111,9 @@ import Testing
         #expect(groups?.first?["characters"] as? Int == 4 + 11)
     }
 
-    @Test func keyPrintsTheRuntimeKey() throws {
+    @Test func keyPrintsTheRuntimeKey() async throws {
         let text = "  İstanbul\u{3000}ΟΔΟΣ  "
-        let result = try CommandRunner.run(["key", text, "--voice", "es", "--language", "es"])
+        let result = try await CommandRunner.run(["key", text, "--voice", "es", "--language", "es"])
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         python.arguments = [

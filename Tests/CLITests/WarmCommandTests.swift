@@ -21,8 +21,13 @@ import Testing
         )
     }
 
-    func warm(_ arguments: [String], environment: [String: String] = [:]) throws -> (CommandResult, [String: Any]) {
-        let result = try CommandRunner.run(
+    func warm(
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) async throws -> (
+        CommandResult, [String: Any]
+    ) {
+        let result = try await CommandRunner.run(
             ["warm", "manifests", "--cache", "cache", "--report", "report.json"] + arguments,
             in: folder.url,
             environment: environment
@@ -32,7 +37,7 @@ import Testing
     }
 
     @Test func rendersRealAudioOnceAndASecondRunMakesNoRequest() async throws {
-        let (first, report) = try warm([])
+        let (first, report) = try await warm([])
         #expect(first.status == 0, "\(first.stderr)")
         let counts = try #require(report["counts"] as? [String: Int])
         #expect(counts["renderings"] == 3 && counts["rendered"] == 3)
@@ -48,18 +53,18 @@ import Testing
         }
         #expect(entries.contains { $0.rendering.text == "Bienvenido a Banco Sol" })
 
-        let (second, again) = try warm([])
+        let (second, again) = try await warm([])
         #expect(second.status == 0)
         #expect((again["requests"] as? [String: Any])?["sent"] as? Int == 0)
         #expect((again["counts"] as? [String: Int])?["already_cached"] == 3)
 
-        let check = try CommandRunner.run(["plan", "manifests", "--cache", "cache", "--check"], in: folder.url)
+        let check = try await CommandRunner.run(["plan", "manifests", "--cache", "cache", "--check"], in: folder.url)
         #expect(check.status == 0, "plan --check passes once the cache is warm")
     }
 
-    @Test func anUnknownVoiceFailsItsPhrasesAndTheRestIsCached() throws {
+    @Test func anUnknownVoiceFailsItsPhrasesAndTheRestIsCached() async throws {
         try folder.write("manifests/more.csv", "text,voice_id,language\nHola,zz-nonexistent,es\n")
-        let (result, report) = try warm(["--concurrency", "1"])
+        let (result, report) = try await warm(["--concurrency", "1"])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         let failures = try #require(report["failures"] as? [[String: Any]])
         #expect(failures.count == 1)
@@ -70,33 +75,36 @@ import Testing
         #expect((report["counts"] as? [String: Int])?["rendered"] == 3)
     }
 
-    @Test func theCharacterBudgetStopsTheRunWithExit3() throws {
-        let (result, report) = try warm(["--max-characters", "25", "--concurrency", "1"])
+    @Test func theCharacterBudgetStopsTheRunWithExit3() async throws {
+        let (result, report) = try await warm(["--max-characters", "25", "--concurrency", "1"])
         #expect(result.status == 3)
         let characters = try #require(report["characters"] as? [String: Any])
         #expect((characters["billed"] as? Int ?? 99) <= 25)
         #expect(((report["counts"] as? [String: Int])?["skipped_budget"] ?? 0) > 0)
     }
 
-    @Test func dryRunWritesNothing() throws {
-        let result = try CommandRunner.run(["warm", "manifests", "--cache", "cache", "--dry-run"], in: folder.url)
+    @Test func dryRunWritesNothing() async throws {
+        let result = try await CommandRunner.run(
+            ["warm", "manifests", "--cache", "cache", "--dry-run"],
+            in: folder.url
+        )
         #expect(result.status == 0)
         #expect(result.stdout.contains("To fetch: 3 renderings"))
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/cache"))
     }
 
-    @Test func aMissingEspeakNgSaysHowToInstallItAndExits3() throws {
-        let (result, report) = try warm([], environment: ["PATH": "/nonexistent"])
+    @Test func aMissingEspeakNgSaysHowToInstallItAndExits3() async throws {
+        let (result, report) = try await warm([], environment: ["PATH": "/nonexistent"])
         #expect(result.status == 3)
         #expect(result.stdout.contains("apt-get install espeak-ng"), "\(result.stdout)")
         #expect((report["stopped_by"] as? [String: Any])?["reason"] as? String == "espeak_ng_missing")
     }
 
-    @Test func badUsageExits64() throws {
+    @Test func badUsageExits64() async throws {
         for arguments in [
             ["--provider", "nope"], ["--concurrency", "0"], ["--rate", "-1"], ["--max-attempts", "0"],
         ] {
-            let result = try CommandRunner.run(["warm", "manifests"] + arguments, in: folder.url)
+            let result = try await CommandRunner.run(["warm", "manifests"] + arguments, in: folder.url)
             #expect(result.status == 64, "\(arguments)")
         }
     }
@@ -123,9 +131,9 @@ import Testing
         let rendered = try #require((report["counts"] as? [String: Int])?["rendered"])
         #expect(rendered > 0 && rendered < 123)
 
-        let verify = try CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
+        let verify = try await CommandRunner.run(["verify", "--cache", "cache"], in: folder.url)
         #expect(verify.status == 0, "\(verify.stdout)")
-        let (resumed, again) = try warm([])
+        let (resumed, again) = try await warm([])
         #expect(resumed.status == 0)
         #expect((again["counts"] as? [String: Int])?["already_cached"] == rendered)
         #expect((again["counts"] as? [String: Int])?["rendered"] == 123 - rendered)
