@@ -107,6 +107,14 @@ struct FakeElevenLabsLimitsTests {
                 #expect(try await client.speech(text: "b").status == 503)
             }
             #expect(server.textToSpeechRequests.map(\.status) == [503, 200, 503])
+            let voice = FakeElevenLabsVoice.defaults[0].id
+            #expect(
+                server.requestCounts == [
+                    FakeElevenLabsPhrase(voiceID: voice, text: "a"): 2,
+                    FakeElevenLabsPhrase(voiceID: voice, text: "b"): 1,
+                ]
+            )
+            #expect(server.renders == [FakeElevenLabsPhrase(voiceID: voice, text: "a"): 1])
         }
     }
 
@@ -151,5 +159,24 @@ struct FakeElevenLabsLimitsTests {
             #expect(try await client.get("/v1/user/subscription").status == 200)
         }
         try await server.stop()
+    }
+}
+
+@Suite("Fake ElevenLabs server: stopping", .timeLimit(.minutes(2)))
+struct FakeElevenLabsStopTests {
+    @Test("stop() does not wait for a slow request in flight")
+    func stopWithRequestInFlight() async throws {
+        let server = FakeElevenLabsServer(configuration: .init(latency: .seconds(30) ... .seconds(30)))
+        let url = try await server.start()
+        try await FakeServerClient.with(url) { client async throws in
+            async let slow = try? client.speech(text: "slow")
+            while server.textToSpeechRequests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            let start = ContinuousClock.now
+            try await server.stop()
+            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(await slow?.status != 200)
+        }
+        #expect(server.renders.isEmpty)
+        #expect(server.textToSpeechRequests.map(\.outcome) == ["cancelled"])
     }
 }

@@ -52,8 +52,12 @@ public struct FakeElevenLabsRequestRecord: Sendable {
     public var arrival: Duration
     /// The status answered; 0 while in flight or when the connection was dropped.
     public var status: Int
-    /// What happened: `ok`, an ElevenLabs status such as `invalid_api_key` or
-    /// `too_many_concurrent_requests`, `validation_error`, `not_found`, or `fault:<fault>`.
+    /// What happened: `in_flight` until answered; then `ok`; an ElevenLabs status such as
+    /// `invalid_api_key`, `voice_not_found`, `quota_exceeded`, `system_busy` or
+    /// `too_many_concurrent_requests`; `validation_error`; `not_found`; an injected fault
+    /// (`fault:internal_server_error`, `fault:service_unavailable`, `fault:dropConnection`,
+    /// `fault:truncatedBody`, `fault:wrongContentType`, `fault:emptyBody`); or `cancelled` when the
+    /// server stopped during the request's latency (nothing answered, nothing billed).
     public var outcome: String
 
     /// Whether this was a text-to-speech request.

@@ -7,7 +7,7 @@ extension FakeElevenLabsServer {
     /// What a handler decided: a response, or closing the connection without one.
     private enum Answer {
         case response(Response, outcome: String)
-        case drop
+        case drop(outcome: String)
     }
 
     /// Routes, records and answers one request.
@@ -76,7 +76,7 @@ extension FakeElevenLabsServer {
         let outcome: String
         switch answer {
         case .response(let response, let answerOutcome): (status, outcome) = (response.status.code, answerOutcome)
-        case .drop: (status, outcome) = (0, "fault:dropConnection")
+        case .drop(let dropOutcome): (status, outcome) = (0, dropOutcome)
         }
         state.withLock { state in
             if isTextToSpeech { state.leaveTextToSpeech() }
@@ -87,7 +87,7 @@ extension FakeElevenLabsServer {
             response.headers[Self.name("request-id")] = requestID
             return response
         case .drop:
-            try await channel.close()
+            try? await channel.close()
             throw CancellationError()
         }
     }
@@ -183,8 +183,11 @@ extension FakeElevenLabsServer {
             modelID: body.modelID,
             outputFormat: outputFormat
         )
+        // Cancelled while waiting (the server is stopping): no answer, nothing billed.
+        let cancelled = Task.isCancelled
         let billed: Bool
         switch fault {
+        case _ where cancelled: billed = false
         case nil, .slow: billed = true
         default: billed = false
         }
@@ -198,6 +201,7 @@ extension FakeElevenLabsServer {
         headers[Self.name("character-cost")] = "\(count)"
         headers[Self.name("history-item-id")] = "fake-history-\(sequence)-\(requestID)"
         headers[Self.name("maximum-concurrent-requests")] = "\(configuration.concurrencyLimit)"
+        if cancelled { return .drop(outcome: "cancelled") }
         switch fault {
         case nil, .slow:
             return .response(
@@ -209,7 +213,7 @@ extension FakeElevenLabsServer {
         case .serviceUnavailable:
             return Self.detail(503, "service_unavailable", "The service is temporarily unavailable.", outcome: "fault")
         case .dropConnection:
-            return .drop
+            return .drop(outcome: "fault:dropConnection")
         case .truncatedBody:
             let half = ByteBuffer(bytes: audio.prefix(audio.count / 2))
             let body = ResponseBody(contentLength: audio.count) { writer in

@@ -16,6 +16,15 @@ extension FakeElevenLabsServer {
     /// How many times each voice and text was rendered successfully (a 200 with the whole audio).
     public var renders: [FakeElevenLabsPhrase: Int] { state.withLock { $0.renders } }
 
+    /// How many text-to-speech requests arrived for each voice and text, refused and failed ones
+    /// included: a phrase asked for twice shows here even if one attempt failed.
+    public var requestCounts: [FakeElevenLabsPhrase: Int] {
+        textToSpeechRequests.reduce(into: [:]) { counts, record in
+            guard let voiceID = record.voiceID, let text = record.text else { return }
+            counts[FakeElevenLabsPhrase(voiceID: voiceID, text: text), default: 0] += 1
+        }
+    }
+
     /// Characters used on the account: the configured start plus every successful render.
     public var charactersUsed: Int { state.withLock { $0.charactersUsed } }
 
