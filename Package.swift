@@ -47,6 +47,7 @@ let package = Package(
                 "AudioCache",
                 "AudioCacheProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(

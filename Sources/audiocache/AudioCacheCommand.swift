@@ -40,6 +40,8 @@ enum ExitStatus {
     static let missingInput = ExitCode(66)
     /// `EX_IOERR`.
     static let io = ExitCode(74)
+    /// `warm` was stopped by an authentication, quota or budget problem.
+    static let stopped = ExitCode(3)
     /// `EX_TEMPFAIL`: another process holds the cache folder.
     static let locked = ExitCode(75)
 

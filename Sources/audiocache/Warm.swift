@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import AudioCache
 import AudioCacheProviders
 import Foundation
@@ -22,8 +23,25 @@ extension AudioCacheCommand {
         @OptionGroup var manifests: ManifestOptions
         @OptionGroup var cacheOptions: CacheOptions
 
-        @Option(help: "The speech provider: espeak-ng (local, the default).")
-        var provider: String = "espeak-ng"
+        @Option(
+            help: """
+                The speech provider: elevenlabs or espeak-ng (default: elevenlabs when an API key is \
+                configured, else the local espeak-ng).
+                """
+        )
+        var provider: String?
+
+        @Option(help: "A file holding the ElevenLabs API key (default: $ELEVENLABS_API_KEY).")
+        var apiKeyFile: String?
+
+        @Option(help: "The ElevenLabs API's base URL (default: $ELEVENLABS_BASE_URL, else https://api.elevenlabs.io).")
+        var baseURL: String?
+
+        @Option(help: "The ElevenLabs output format (default: mp3_44100_128).")
+        var outputFormat: String?
+
+        @Flag(help: "Go on although the plan needs more characters than the ElevenLabs account has left.")
+        var allowOverQuota = false
 
         @Option(help: "Requests in flight at most (default: the provider's; for espeak-ng the number of cores).")
         var concurrency: Int?
@@ -65,8 +83,8 @@ extension AudioCacheCommand {
         var quiet = false
 
         func validate() throws {
-            guard provider == "espeak-ng" else {
-                throw ValidationError("--provider \(provider) is not available; use espeak-ng")
+            if let provider, !["espeak-ng", "elevenlabs"].contains(provider) {
+                throw ValidationError("--provider \(provider) is not known; use elevenlabs or espeak-ng")
             }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
             if let rate, !(rate > 0) { throw ValidationError("--rate must be more than 0 requests per second") }
@@ -77,49 +95,141 @@ extension AudioCacheCommand {
 
         func run() async throws {
             let configuration = try await reportingErrors { try cacheOptions.configuration() }
-            let cache = try await reportingErrors {
-                try CacheDirectory(configuration: configuration, access: dryRun ? .readOnly : .readWrite)
-            }
-            let speech: EspeakProvider
+            let apiKey: Secret?
             do {
-                speech = try EspeakProvider()
+                apiKey = try ElevenLabsConfiguration.apiKey(file: apiKeyFile)
             } catch {
-                try? await cache.close()
                 printError(error.message)
                 throw ExitStatus.usage
             }
+            if provider == "elevenlabs" || (provider == nil && apiKey != nil) {
+                guard let apiKey else {
+                    printError("--provider elevenlabs needs an API key: set ELEVENLABS_API_KEY or pass --api-key-file")
+                    throw ExitStatus.usage
+                }
+                let environment = ProcessInfo.processInfo.environment
+                var settings = ElevenLabsConfiguration(apiKey: apiKey)
+                if let url = baseURL ?? environment[ElevenLabsConfiguration.baseURLVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
+                    settings.baseURL = url
+                }
+                if let outputFormat { settings.outputFormat = outputFormat }
+                if let model = manifests.model { settings.modelID = model }
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                do {
+                    let speech = try ElevenLabsProvider(configuration: settings, httpClient: client)
+                    try await warm(
+                        with: speech,
+                        configuration: configuration,
+                        expectation: .init(
+                            provider: speech.name,
+                            defaultModelID: settings.modelID,
+                            outputFormat: settings.outputFormat,
+                            voiceSettings: settings.voiceSettings.settings
+                        ),
+                        defaultConcurrency: ElevenLabsProvider.defaultConcurrency,
+                        preflight: { plan in try await checkAccount(speech, plan: plan) }
+                    )
+                } catch {
+                    try? await client.shutdown()
+                    if let error = error as? SpeechProviderError {
+                        printError(error.message)
+                        throw ExitStatus.stopped
+                    }
+                    throw error
+                }
+                try await client.shutdown()
+            } else {
+                let speech: EspeakProvider
+                do {
+                    speech = try EspeakProvider()
+                } catch {
+                    printError(error.message)
+                    throw ExitStatus.usage
+                }
+                try await warm(
+                    with: speech,
+                    configuration: configuration,
+                    expectation: .init(provider: speech.name, outputFormat: "wav"),
+                    defaultConcurrency: EspeakProvider.defaultConcurrency,
+                    preflight: { _ in [:] }
+                )
+            }
+        }
+
+        /// Before spending anything: the plan's characters against what the account has left, and
+        /// the plan's voices against the account's voices.
+        /// - Returns: The plan's voices that the account lacks, with why.
+        private func checkAccount(
+            _ speech: ElevenLabsProvider,
+            plan: AudioCache.Plan
+        ) async throws -> [String: SpeechProviderError] {
+            let needed = plan.totals.charactersToFetch
+            guard needed > 0 else { return [:] }
+            let subscription = try await speech.subscription()
+            if needed > subscription.remaining && !allowOverQuota {
+                throw SpeechProviderError(
+                    .run,
+                    reason: "over_quota",
+                    "the plan needs \(needed) characters but the ElevenLabs account has \(subscription.remaining) "
+                        + "left (of \(subscription.characterLimit)); pass --allow-over-quota to go on anyway, or "
+                        + "--max-characters to render part of it"
+                )
+            }
+            let known = Set(try await speech.voices().map(\.voiceID))
+            var missing: [String: SpeechProviderError] = [:]
+            for rendering in plan.renderingsToFetch where !known.contains(rendering.voiceID) {
+                missing[rendering.voiceID] = SpeechProviderError(
+                    .voice,
+                    reason: "voice_not_found",
+                    "the ElevenLabs account has no voice \(rendering.voiceID)"
+                )
+            }
+            return missing
+        }
+
+        /// Plans against the cache and warms it with `speech`.
+        private func warm<Provider: SpeechProvider>(
+            with speech: Provider,
+            configuration: CacheConfiguration,
+            expectation: CacheDirectoryInventory.Expectation,
+            defaultConcurrency: Int,
+            preflight: (AudioCache.Plan) async throws -> [String: SpeechProviderError]
+        ) async throws {
+            let cache = try await reportingErrors {
+                try CacheDirectory(configuration: configuration, access: dryRun ? .readOnly : .readWrite)
+            }
             let plan: AudioCache.Plan
+            let unavailable: [String: SpeechProviderError]
             do {
                 plan = try await reportingErrors {
-                    let inventory = await CacheDirectoryInventory(
-                        cache,
-                        expectation: .init(provider: speech.name, outputFormat: "wav")
-                    )
+                    let inventory = await CacheDirectoryInventory(cache, expectation: expectation)
                     return try await Planner(options: manifests.planOptions()).plan(
                         paths: manifests.inputs,
                         inventory: inventory
                     )
                 }
+                for problem in plan.problems { printError(problem.description) }
+                if dryRun {
+                    try? await cache.close()
+                    print(plan.summaryText(cache: configuration.directory), terminator: "")
+                    return
+                }
+                unavailable = try await preflight(plan)
             } catch {
                 try? await cache.close()
                 throw error
             }
-            for problem in plan.problems { printError(problem.description) }
-            if dryRun {
-                try? await cache.close()
-                print(plan.summaryText(cache: configuration.directory), terminator: "")
-                return
-            }
             let options = WarmOptions(
                 scheduler: SchedulerOptions(
-                    concurrency: concurrency ?? EspeakProvider.defaultConcurrency,
+                    concurrency: concurrency ?? defaultConcurrency,
                     rate: rate,
                     burst: burst,
                     maxAttempts: maxAttempts,
                     adaptive: adaptive,
                     maxCharacters: maxCharacters
                 ),
-                keepStale: keepStale
+                keepStale: keepStale,
+                unavailableVoices: unavailable
             )
             let warmer = Warmer(provider: speech, cache: cache, options: options, clock: ContinuousClock())
             let progress = ProgressPrinter(enabled: !quiet && !json)
