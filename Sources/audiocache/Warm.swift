@@ -109,7 +109,9 @@ extension AudioCacheCommand {
                 }
                 let environment = ProcessInfo.processInfo.environment
                 var settings = ElevenLabsConfiguration(apiKey: apiKey)
-                if let url = baseURL ?? environment[ElevenLabsConfiguration.baseURLVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
+                if let url = baseURL
+                    ?? environment[ElevenLabsConfiguration.baseURLVariable].flatMap({ $0.isEmpty ? nil : $0 })
+                {
                     settings.baseURL = url
                 }
                 if let outputFormat { settings.outputFormat = outputFormat }

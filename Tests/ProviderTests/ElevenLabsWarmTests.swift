@@ -88,7 +88,10 @@ struct ElevenLabsWarmTests {
             seed: 7
         )
         try await warm(configuration, phrases: 40, scheduler: SchedulerOptions(concurrency: 3, rate: 18)) {
-            report, cache, server, texts in
+            report,
+            cache,
+            server,
+            texts in
             #expect(report.outcome == .complete && report.rendered == 40, "\(report.summaryText)")
             #expect(server.maxActiveTextToSpeech <= 3)
             #expect(server.maxTextToSpeechArrivals(within: .seconds(1)) <= 20)
@@ -126,7 +129,10 @@ struct ElevenLabsWarmTests {
 
     @Test("more in flight than the account allows: 429s shrink the window and everything is cached")
     func tooManyConcurrent() async throws {
-        let configuration = FakeElevenLabsConfiguration(concurrencyLimit: 2, latency: .milliseconds(20) ... .milliseconds(40))
+        let configuration = FakeElevenLabsConfiguration(
+            concurrencyLimit: 2,
+            latency: .milliseconds(20) ... .milliseconds(40)
+        )
         let scheduler = SchedulerOptions(
             concurrency: 6,
             maxAttempts: 20,
@@ -144,7 +150,11 @@ struct ElevenLabsWarmTests {
     @Test("a refused API key stops the run at once")
     func invalidKey() async throws {
         let configuration = FakeElevenLabsConfiguration(apiKey: "another-key")
-        try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1)) { report, cache, server, _ in
+        try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1)) {
+            report,
+            cache,
+            server,
+            _ in
             #expect(report.outcome == .stopped && report.exitCode == 3)
             #expect(report.stoppedBy?.reason == "invalid_api_key")
             #expect(server.textToSpeechRequests.count == 1)
@@ -156,7 +166,11 @@ struct ElevenLabsWarmTests {
     @Test("a used-up quota stops the run; what was rendered before stays cached")
     func quota() async throws {
         let configuration = FakeElevenLabsConfiguration(characterLimit: 200)
-        try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1)) { report, cache, server, _ in
+        try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1)) {
+            report,
+            cache,
+            server,
+            _ in
             #expect(report.outcome == .stopped && report.stoppedBy?.reason == "quota_exceeded")
             #expect(report.rendered > 0 && report.rendered < 20)
             #expect(await cache.count == report.rendered)
