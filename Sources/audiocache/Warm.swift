@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import AudioCache
 import AudioCacheProviders
 import Foundation
+import Logging
 
 extension AudioCacheCommand {
     /// `audiocache warm`: the main job.
@@ -81,6 +82,9 @@ extension AudioCacheCommand {
 
         @Flag(help: "Print only problems.")
         var quiet = false
+
+        @Flag(help: "Log every rendering and failure on standard error (also LOG_LEVEL=debug).")
+        var verbose = false
 
         func validate() throws {
             if let provider, !["espeak-ng", "elevenlabs"].contains(provider) {
@@ -233,7 +237,21 @@ extension AudioCacheCommand {
                 keepStale: keepStale,
                 unavailableVoices: unavailable
             )
-            let warmer = Warmer(provider: speech, cache: cache, options: options, clock: ContinuousClock())
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "audiocache.warm")
+            logger.logLevel = verbose ? .debug : .warning
+            if !verbose,
+                let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap({ Logger.Level(rawValue: $0) })
+            {
+                logger.logLevel = level
+            }
+            let warmer = Warmer(
+                provider: speech,
+                cache: cache,
+                options: options,
+                clock: ContinuousClock(),
+                logger: logger
+            )
             let progress = ProgressPrinter(enabled: !quiet && !json)
             let interrupts = InterruptHandler()
             let task = Task { await warmer.warm(plan, progress: { progress.update($0) }) }

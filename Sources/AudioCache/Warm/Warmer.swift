@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// Options of a warm run.
@@ -55,6 +56,8 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
     public let options: WarmOptions
     /// The clock the scheduler sleeps on.
     public let clock: C
+    /// Where the run says what it does: `debug` per rendering and failure, one `info` summary.
+    public let logger: Logger
 
     /// Creates a warmer.
     /// - Parameters:
@@ -62,11 +65,19 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
     ///   - cache: The cache, open for writing.
     ///   - options: The options.
     ///   - clock: The clock for pacing and backoff.
-    public init(provider: Provider, cache: CacheDirectory, options: WarmOptions, clock: C) {
+    ///   - logger: The logger (the library never bootstraps logging).
+    public init(
+        provider: Provider,
+        cache: CacheDirectory,
+        options: WarmOptions,
+        clock: C,
+        logger: Logger = Logger(label: "audiocache.warm")
+    ) {
         self.provider = provider
         self.cache = cache
         self.options = options
         self.clock = clock
+        self.logger = logger
     }
 
     /// One rendering to make.
@@ -161,7 +172,26 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
                 state.withLock { $0.billed += audio.billedCharacters }
                 return AttemptFeedback(providerConcurrencyLimit: audio.maximumConcurrentRequests)
             },
-            finished: { job, outcome in
+            finished: { [logger] job, outcome in
+                switch outcome {
+                case .succeeded(let attempts):
+                    logger.debug(
+                        "rendered",
+                        metadata: [
+                            "key": "\(job.rendering.key)", "voice": "\(job.rendering.voiceID)",
+                            "attempts": "\(attempts)",
+                        ]
+                    )
+                case .failed(let error, let attempts):
+                    logger.debug(
+                        "failed",
+                        metadata: [
+                            "key": "\(job.rendering.key)", "reason": "\(error.reason)", "attempts": "\(attempts)",
+                        ]
+                    )
+                case .skippedBudget, .skippedVoice, .notStarted:
+                    logger.debug("not rendered", metadata: ["key": "\(job.rendering.key)", "outcome": "\(outcome)"])
+                }
                 let snapshot = state.withLock { state in
                     state.outcomes[job.index] = outcome
                     if case .succeeded = outcome {} else { state.failed += 1 }
@@ -234,6 +264,14 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             return failure
         }
         report.finishedAt = Date()
+        logger.info(
+            "warm finished",
+            metadata: [
+                "provider": "\(report.provider)", "rendered": "\(report.rendered)",
+                "failed": "\(report.failures.count)",
+                "requests": "\(report.requests)", "characters": "\(report.charactersBilled)",
+            ]
+        )
         if Task.isCancelled {
             report.outcome = .interrupted
         } else if summary.stoppedBy != nil || report.skippedBudget > 0 {
