@@ -1,3 +1,4 @@
+import AudioCacheTestSupport
 import Foundation
 import Testing
 

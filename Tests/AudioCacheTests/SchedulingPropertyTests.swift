@@ -1,3 +1,4 @@
+import AudioCacheTestSupport
 import PropertyBased
 import Testing
 

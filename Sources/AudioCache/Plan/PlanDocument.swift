@@ -224,12 +224,11 @@ public struct PlanDocument: Sendable {
             writer.beginArray()
             for index in table.sources(of: position) {
                 let source = sources[Int(index)]
-                writeSource(
+                writer.source(
                     file: files[Int(source.file)],
                     line: Int(source.line),
                     column: source.column == 0 ? nil : Int(source.column),
-                    id: source.id,
-                    into: &writer
+                    id: source.id
                 )
             }
             writer.endArray()
@@ -238,24 +237,6 @@ public struct PlanDocument: Sendable {
             writer.endObject()
         }
         writer.endArray()
-    }
-
-    /// Writes a ``PhraseSource`` object: `column` and `id` when set, `file`, `line`.
-    private func writeSource(file: String, line: Int, column: Int?, id: String?, into writer: inout JSONWriter) {
-        writer.beginObject()
-        if let column {
-            writer.key("column")
-            writer.int(column)
-        }
-        writer.key("file")
-        writer.string(file)
-        if let id {
-            writer.key("id")
-            writer.string(id)
-        }
-        writer.key("line")
-        writer.int(line)
-        writer.endObject()
     }
 
     /// Writes one object per problem, the gathered ones of `problem` one by one.
@@ -289,7 +270,7 @@ public struct PlanDocument: Sendable {
         writer.int(rendering.characters)
         writer.key("first_source")
         let source = rendering.firstSource
-        writeSource(file: source.file, line: source.line, column: source.column, id: source.id, into: &writer)
+        writer.source(file: source.file, line: source.line, column: source.column, id: source.id)
         writer.key("key")
         writer.string(rendering.key)
         writer.key("language")
@@ -314,4 +295,24 @@ public struct PlanDocument: Sendable {
 private enum VariantEntryName {
     case key(CacheKey)
     case id(String)
+}
+
+extension JSONWriter {
+    /// Writes a ``PhraseSource`` object: `column` and `id` when set, `file`, `line` (byte order).
+    mutating func source(file: String, line: Int, column: Int?, id: String?) {
+        beginObject()
+        if let column {
+            key("column")
+            int(column)
+        }
+        key("file")
+        string(file)
+        if let id {
+            key("id")
+            string(id)
+        }
+        key("line")
+        int(line)
+        endObject()
+    }
 }

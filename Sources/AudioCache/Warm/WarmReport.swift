@@ -194,20 +194,7 @@ extension WarmReport {
         writer.key("sources")
         writer.beginArray()
         for source in failure.sources {
-            writer.beginObject()
-            if let column = source.column {
-                writer.key("column")
-                writer.int(column)
-            }
-            writer.key("file")
-            writer.string(source.file)
-            if let id = source.id {
-                writer.key("id")
-                writer.string(id)
-            }
-            writer.key("line")
-            writer.int(source.line)
-            writer.endObject()
+            writer.source(file: source.file, line: source.line, column: source.column, id: source.id)
         }
         writer.endArray()
         writer.key("text")

@@ -1,3 +1,5 @@
+import AudioCacheTestSupport
+
 /// Deterministic inputs that stress Python compatibility: whitespace of every kind, sigma contexts,
 /// full case mappings, cased letters from many scripts (astral ones too), NFC/NFD pairs and random
 /// code points from the whole range.
