@@ -57,6 +57,16 @@ let package = Package(
             dependencies: ["AudioCache"],
             path: "Benchmarks/CacheBenchmark"
         ),
+        .executableTarget(
+            name: "WarmBenchmark",
+            dependencies: [
+                "AudioCache",
+                "AudioCacheProviders",
+                "AudioCacheTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Benchmarks/WarmBenchmark"
+        ),
         .target(
             name: "AudioCacheTestSupport",
             dependencies: [
