@@ -61,9 +61,9 @@ extension AudioCacheCommand {
 
         @Flag(
             help: """
-                Follow the provider's concurrency signals (its maximum-concurrent-requests header, \
-                429 too_many_concurrent_requests): grow by one on success, halve on refusal, never \
-                above --concurrency.
+                Also follow the provider's announced limit (its maximum-concurrent-requests header). \
+                A 429 too_many_concurrent_requests always halves the requests in flight, and \
+                successes grow them back by one, never above --concurrency.
                 """
         )
         var adaptive = false

@@ -127,8 +127,11 @@ struct ElevenLabsWarmTests {
         }
     }
 
-    @Test("more in flight than the account allows: 429s shrink the window and everything is cached")
-    func tooManyConcurrent() async throws {
+    @Test(
+        "more in flight than the account allows: 429s shrink the window and everything is cached",
+        arguments: [false, true]
+    )
+    func tooManyConcurrent(adaptive: Bool) async throws {
         let configuration = FakeElevenLabsConfiguration(
             concurrencyLimit: 2,
             latency: .milliseconds(20) ... .milliseconds(40)
@@ -138,11 +141,14 @@ struct ElevenLabsWarmTests {
             maxAttempts: 20,
             baseDelay: .milliseconds(5),
             maxDelay: .milliseconds(40),
-            adaptive: true
+            adaptive: adaptive
         )
         try await warm(configuration, phrases: 30, scheduler: scheduler) { report, cache, server, texts in
             #expect(report.outcome == .complete, "\(report.summaryText)")
             #expect(server.maxAdmittedInFlight <= 2)
+            let refused = server.textToSpeechRequests.filter { $0.outcome == "too_many_concurrent_requests" }.count
+            // Without the window, six at a time against two would be refused about twice per phrase.
+            #expect(refused < 30, "\(refused) refusals")
             try await expectEveryPhraseCachedOnce(cache, server, texts)
         }
     }

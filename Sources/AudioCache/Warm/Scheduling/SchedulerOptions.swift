@@ -12,7 +12,8 @@ public struct SchedulerOptions: Sendable, Hashable {
     public var baseDelay: Duration
     /// The largest backoff cap.
     public var maxDelay: Duration
-    /// Whether the window shrinks on "too many concurrent requests" and grows back (AIMD).
+    /// Whether the window also follows the provider's announced concurrency limit (it always
+    /// halves on "too many concurrent requests" and grows back by one per success).
     public var adaptive: Bool
     /// The most characters the run may start (`--max-characters`); `nil` for no budget.
     public var maxCharacters: Int?

@@ -49,8 +49,9 @@ struct SchedulerState {
         self.attempts = Array(repeating: 0, count: characters.count)
     }
 
-    /// How many attempts may be in flight now.
-    var limit: Int { options.adaptive ? min(options.concurrency, window.current) : options.concurrency }
+    /// How many attempts may be in flight now: the window, which a provider's "too many concurrent
+    /// requests" always halves and successes grow back by one, never above `concurrency`.
+    var limit: Int { min(options.concurrency, window.current) }
 
     /// Whether every job has its outcome and nothing is in flight or waiting.
     var isDone: Bool {
@@ -112,7 +113,8 @@ struct SchedulerState {
         let error: SpeechProviderError
         switch result {
         case .success(let feedback):
-            if let limit = feedback.providerConcurrencyLimit { window.setProviderLimit(limit) }
+            // Following the provider's announced limit is what `adaptive` adds.
+            if options.adaptive, let limit = feedback.providerConcurrencyLimit { window.setProviderLimit(limit) }
             window.onSuccess()
             return finish(job, .succeeded(attempts: attempts[job]))
         case .failure(let failure):

@@ -7,11 +7,13 @@ import Synchronization
 /// only performs them: it starts attempts in a task group, sleeps on the injected clock, and
 /// reports each job's outcome once.
 ///
-/// - At most `concurrency` attempts (and, when adaptive, at most the window) are in flight, ever.
+/// - At most `concurrency` attempts, and at most the concurrency window, are in flight, ever.
 /// - Every attempt, retries included, waits for the token bucket (`rate`, `burst`).
 /// - A job whose characters would take the run past `maxCharacters` is not started.
 /// - Passing failures are retried after a backoff, without holding a slot while they wait;
-///   "too many concurrent requests" also shrinks the adaptive window.
+///   "too many concurrent requests" also halves the window, which successes grow back by one
+///   (AIMD, never above `concurrency`); when adaptive, the window also follows the provider's
+///   announced limit (`maximum-concurrent-requests`).
 /// - A voice error skips that voice's jobs not yet started; a run error stops starting anything.
 /// - Cancelling the calling task stops starting attempts; attempts in flight run to their end
 ///   (they see the cancellation), and the jobs left are reported as not started.
@@ -190,7 +192,7 @@ private final class Pacer<C: Clock<Duration>>: Sendable {
 
 /// What a successful attempt learned about the provider.
 public struct AttemptFeedback: Sendable, Hashable {
-    /// The most requests the provider accepts at once, when it said (caps the adaptive window).
+    /// The most requests the provider accepts at once, when it said (caps the window when adaptive).
     public var providerConcurrencyLimit: Int?
 
     /// Creates feedback.
