@@ -30,11 +30,8 @@ SEED=${SEED:-20240611}
 DATA_DIR=${DATA_DIR:-Benchmarks/data}
 BENCHMARK=${BENCHMARK:-}
 
-step() { printf '\n==> %s\n' "$*"; }
-die() {
-    printf '\nerror: %s\n' "$*" >&2
-    exit 1
-}
+# step, die, measure
+source Benchmarks/lib.sh  # the script runs from the repository root (cd above)
 
 for variable in RUNS ENTRIES LOOKUPS VERIFY_FILES SEED; do
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "$variable must be a positive integer, not '${!variable}'"
@@ -84,47 +81,21 @@ if [[ ! -f $verify_cache.stamp || $(<"$verify_cache.stamp") != "$want" ]]; then
     rm -rf "$verify_cache" "$verify_cache.stamp"
 fi
 
-# measure NAME COMMAND...: runs COMMAND $RUNS times under GNU time; appends each run's "name value"
-# lines, plus "peak_mb" and "wall_seconds", to $work/results as "NAME RUN KEY VALUE".
-measure() {
-    local name=$1
-    shift
-    local run
-    for ((run = 1; run <= RUNS; run++)); do
-        [[ -n ${BEFORE_EACH:-} ]] && eval "$BEFORE_EACH"
-        local start=$EPOCHREALTIME
-        if ! /usr/bin/time -f '%M' -o "$work/time" "$@" >"$work/out" 2>"$work/stderr"; then
-            echo "---- stderr of: $*" >&2
-            tail -n 40 "$work/stderr" >&2
-            die "$name failed (run $run)"
-        fi
-        local end=$EPOCHREALTIME kb
-        kb=$(tail -n 1 "$work/time")
-        {
-            awk -v n="$name" -v r="$run" 'NF >= 2 { print n, r, $1, $2 }' "$work/out"
-            echo "$name $run peak_mb $(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
-            echo "$name $run wall_seconds $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')"
-        } >>"$work/results"
-        printf '    %-8s run %d/%d: %s\n' "$name" "$run" "$RUNS" \
-            "$(awk -v k="$kb" '{ printf "%s=%s ", $1, $2 } END { printf "peak=%.0fMB", k / 1024 }' "$work/out")"
-    done
-}
-
 : >"$work/results"
 step "open $ENTRIES entries (read-only; peak RSS of the open alone)"
-measure open "$BENCHMARK" open "$cache"
+measure open "$RUNS" "$BENCHMARK" open "$cache"
 step "lookup: $LOOKUPS random keys, then the same by text"
-measure lookup "$BENCHMARK" lookup "$cache" --count "$LOOKUPS"
+measure lookup "$RUNS" "$BENCHMARK" lookup "$cache" --count "$LOOKUPS"
 step "evict $ENTRIES entries to half the size (on a copy)"
-BEFORE_EACH='rm -rf "$work/evict" && cp -r "$cache" "$work/evict"' measure evict "$BENCHMARK" evict "$work/evict"
+BEFORE_EACH='rm -rf "$work/evict" && cp -r "$cache" "$work/evict"' measure evict "$RUNS" "$BENCHMARK" evict "$work/evict"
 rm -rf "$work/evict"
 step "verify $VERIFY_FILES real files (created once through store)"
 "$BENCHMARK" verify "$verify_cache" --files "$VERIFY_FILES" >/dev/null
 printf 'files=%s generator=%s\n' "$VERIFY_FILES" "$generator_hash" >"$verify_cache.stamp"
-measure verify "$BENCHMARK" verify "$verify_cache" --files "$VERIFY_FILES"
+measure verify "$RUNS" "$BENCHMARK" verify "$verify_cache" --files "$VERIFY_FILES"
 for count in $STORES; do
     step "store $count small payloads into a new cache"
-    BEFORE_EACH='rm -rf "$work/store"' measure "store$count" "$BENCHMARK" store "$work/store" --count "$count"
+    BEFORE_EACH='rm -rf "$work/store"' measure "store$count" "$RUNS" "$BENCHMARK" store "$work/store" --count "$count"
 done
 rm -rf "$work/store"
 
