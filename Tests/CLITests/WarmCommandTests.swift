@@ -139,3 +139,35 @@ import Testing
         #expect((again["counts"] as? [String: Int])?["rendered"] == 123 - rendered)
     }
 }
+
+extension WarmCommandTests {
+    @Test func twoInterruptsInARowExit130AndLeaveASoundCacheThatResumes() async throws {
+        let lines = (1...60).map { "Otra frase número \($0),es,es" }
+        try folder.write("manifests/many.csv", "text,voice_id,language\n" + lines.joined(separator: "\n") + "\n")
+        let process = Process()
+        process.executableURL = CommandRunner.executable
+        process.arguments = ["warm", "manifests", "--cache", "cache", "--concurrency", "1", "--rate", "2"]
+        process.currentDirectoryURL = folder.url
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the run has stored something (the index names an audio file).
+        let index = folder.path + "/cache/index.journal"
+        for _ in 0..<200 {
+            let journal = (try? String(contentsOfFile: index, encoding: .utf8)) ?? ""
+            if journal.contains("\"op\":\"put\"") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let start = ContinuousClock.now
+        kill(process.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(100))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(ContinuousClock.now - start < .seconds(20), "not after the remaining phrases (30 s at --rate 2)")
+        let verify = try await CommandRunner.run(["verify", "--repair", "--cache", "cache"], in: folder.url)
+        #expect(verify.status == 0, "\(verify.stdout)")
+        let resumed = try await CommandRunner.run(["warm", "manifests", "--cache", "cache", "--quiet"], in: folder.url)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+    }
+}
