@@ -226,7 +226,7 @@ extension CacheDirectory {
         problems.sort { $0.key < $1.key }
         // Stores may have run while the files were hashed, and replaced files wait in `garbage`
         // until an index without them is written: none of those is an orphan.
-        let referenced = Set(snapshot.map(\.path)).union(allRecords().map(\.path)).union(garbage)
+        let referenced = Set(snapshot.map(\.path)).union(table.records.indices.map { table.path($0) }).union(garbage)
         var orphans: [String] = []
         try collectFiles(in: CacheLayout.audioFolderName) { path in
             if !referenced.contains(path) { orphans.append(path) }

@@ -278,12 +278,12 @@ public actor CacheDirectory {
     /// Every entry in full, in key order (reads every entry back from `index.json`: for small
     /// caches and tests; use ``allRecords()`` for large ones).
     public func allEntries() -> [CacheEntry] {
-        table.keys.sorted().compactMap { key in table.slot(of: key).flatMap { table.entry($0) } }
+        table.slotsInKeyOrder().compactMap { table.entry($0) }
     }
 
     /// Every record, in key order.
     public func allRecords() -> [CacheRecord] {
-        table.keys.sorted().compactMap { key in table.slot(of: key).map { table.publicRecord($0) } }
+        table.slotsInKeyOrder().map { table.publicRecord($0) }
     }
 
     /// The number of entries.

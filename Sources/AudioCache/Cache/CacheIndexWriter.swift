@@ -56,9 +56,8 @@ enum CacheIndexWriter {
         var ranges: [(slot: Int, offset: Int, length: Int32)] = []
         ranges.reserveCapacity(table.count)
         var member = JSONWriter(capacity: 4_096, compact: true)
-        let records = table.records
-        for slot in records.indices.sorted(by: { records[$0].key < records[$1].key }) {
-            let key = records[slot].key
+        for slot in table.slotsInKeyOrder() {
+            let key = table.records[slot].key
             bytes.append(contentsOf: ranges.isEmpty ? [UInt8(ascii: "\n")] : [UInt8(ascii: ","), UInt8(ascii: "\n")])
             appendMemberName(key, to: &bytes)
             let start = written + bytes.count

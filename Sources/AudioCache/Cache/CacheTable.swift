@@ -30,7 +30,10 @@ struct CacheTable: Sendable {
 
     func slot(of key: CacheKey) -> Int? { slots[key] }
 
-    var keys: Dictionary<CacheKey, Int>.Keys { slots.keys }
+    /// Every slot, in byte order of the keys: the order of `index.json` and of listings.
+    func slotsInKeyOrder() -> [Int] {
+        records.indices.sorted { records[$0].key < records[$1].key }
+    }
 
     // MARK: Changes
 
