@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts: sourced, not run.
+# Shared by the benchmark scripts: sourced, not run, from the repository root.
 
 step() { printf '\n==> %s\n' "$*"; }
 die() {
@@ -30,4 +30,28 @@ measure() {
         printf '    %-8s run %d/%d: %s\n' "$name" "$run" "$runs" \
             "$(awk -v k="$kb" '{ printf "%s=%s ", $1, $2 } END { printf "peak=%.0fMB", k / 1024 }' "$work/out")"
     done
+}
+
+# require_gnu_time: GNU time at /usr/bin/time (peak memory), installed when missing and root.
+require_gnu_time() {
+    [[ -x /usr/bin/time ]] && return
+    step "installing GNU time"
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq time >/dev/null
+    else
+        die "/usr/bin/time is missing; install GNU time (apt-get install -y time)"
+    fi
+}
+
+# release_binary VARIABLE PRODUCT: sets VARIABLE to a release build of PRODUCT unless it names a
+# binary built elsewhere already, and checks that it is executable.
+release_binary() {
+    local variable=$1 product=$2
+    if [[ -z ${!variable} ]]; then
+        step "building $product (release)"
+        swift build -c release --product "$product" ||
+            die "swift build failed; $variable=/path/to/$product measures a binary built elsewhere"
+        printf -v "$variable" '%s' "$(swift build -c release --show-bin-path)/$product"
+    fi
+    [[ -x ${!variable} ]] || die "$variable=${!variable} is not an executable file"
 }

@@ -40,22 +40,9 @@ for count in $STORES; do
     [[ $count =~ ^[1-9][0-9]*$ ]] || die "STORES must hold positive integers, not '$count'"
 done
 
-if [[ ! -x /usr/bin/time ]]; then
-    step "installing GNU time"
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        apt-get update -qq && apt-get install -y -qq time >/dev/null
-    else
-        die "/usr/bin/time is missing; install GNU time (apt-get install -y time)"
-    fi
-fi
+require_gnu_time
 
-if [[ -z $BENCHMARK ]]; then
-    step "building CacheBenchmark (release)"
-    swift build -c release --product CacheBenchmark ||
-        die "swift build failed; BENCHMARK=/path/to/CacheBenchmark measures a binary built elsewhere"
-    BENCHMARK="$(swift build -c release --show-bin-path)/CacheBenchmark"
-fi
-[[ -x $BENCHMARK ]] || die "BENCHMARK=$BENCHMARK is not an executable file"
+release_binary BENCHMARK CacheBenchmark
 step "measuring $BENCHMARK"
 
 mkdir -p "$DATA_DIR"

@@ -25,33 +25,17 @@ DATA_DIR=${DATA_DIR:-Benchmarks/data}
 PYTHON=${PYTHON:-python3}
 AUDIOCACHE=${AUDIOCACHE:-}
 
-step() { printf '\n==> %s\n' "$*"; }
-die() {
-    printf '\nerror: %s\n' "$*" >&2
-    exit 1
-}
+# step, die, require_gnu_time, release_binary (this script keeps its own measure, per size and tool)
+source Benchmarks/lib.sh  # the script runs from the repository root (cd above)
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 for size in $SIZES; do
     [[ $size =~ ^[1-9][0-9]*$ ]] || die "SIZES must hold positive integers, not '$size'"
 done
 
-if [[ ! -x /usr/bin/time ]]; then
-    step "installing GNU time"
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        apt-get update -qq && apt-get install -y -qq time >/dev/null
-    else
-        die "/usr/bin/time is missing; install GNU time (apt-get install -y time)"
-    fi
-fi
+require_gnu_time
 
-if [[ -z $AUDIOCACHE ]]; then
-    step "building audiocache (release)"
-    swift build -c release --product audiocache ||
-        die "swift build failed; AUDIOCACHE=/path/to/audiocache measures a binary built elsewhere"
-    AUDIOCACHE="$(swift build -c release --show-bin-path)/audiocache"
-fi
-[[ -x $AUDIOCACHE ]] || die "AUDIOCACHE=$AUDIOCACHE is not an executable file"
+release_binary AUDIOCACHE audiocache
 step "measuring $AUDIOCACHE"
 
 work=$(mktemp -d)

@@ -38,29 +38,10 @@ for variable in RUNS NOOP_RUNS PHRASES NOOP_PHRASES SEED; do
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "$variable must be a positive integer, not '${!variable}'"
 done
 
-if [[ ! -x /usr/bin/time ]]; then
-    step "installing GNU time"
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        apt-get update -qq && apt-get install -y -qq time >/dev/null
-    else
-        die "/usr/bin/time is missing; install GNU time (apt-get install -y time)"
-    fi
-fi
+require_gnu_time
 
-if [[ -z $BENCHMARK ]]; then
-    step "building WarmBenchmark (release)"
-    swift build -c release --product WarmBenchmark ||
-        die "swift build failed; BENCHMARK=/path/to/WarmBenchmark measures a binary built elsewhere"
-    BENCHMARK="$(swift build -c release --show-bin-path)/WarmBenchmark"
-fi
-[[ -x $BENCHMARK ]] || die "BENCHMARK=$BENCHMARK is not an executable file"
-if [[ -z $AUDIOCACHE ]]; then
-    step "building audiocache (release)"
-    swift build -c release --product audiocache ||
-        die "swift build failed; AUDIOCACHE=/path/to/audiocache measures a binary built elsewhere, AUDIOCACHE=none skips it"
-    AUDIOCACHE="$(swift build -c release --show-bin-path)/audiocache"
-fi
-[[ $AUDIOCACHE == none || -x $AUDIOCACHE ]] || die "AUDIOCACHE=$AUDIOCACHE is not an executable file"
+release_binary BENCHMARK WarmBenchmark
+[[ $AUDIOCACHE == none ]] || release_binary AUDIOCACHE audiocache  # AUDIOCACHE=none skips it
 step "measuring $BENCHMARK"
 
 mkdir -p "$DATA_DIR"
