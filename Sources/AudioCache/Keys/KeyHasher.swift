@@ -28,47 +28,59 @@ public struct KeyHasher: Sendable {
     ///   - language: The language, used as is.
     /// - Returns: The key.
     public mutating func key(text: String, voiceID: String, language: String) -> CacheKey {
+        PythonTextTransform.withUTF8(text) { key(utf8: $0, voiceID: voiceID, language: language) }
+    }
+
+    /// The key of one phrase whose text is given as well-formed UTF-8.
+    /// - Parameters:
+    ///   - text: The UTF-8 of the text as written.
+    ///   - voiceID: The voice id, used as is.
+    ///   - language: The language, used as is.
+    /// - Returns: The key.
+    mutating func key(utf8 text: UnsafeBufferPointer<UInt8>, voiceID: String, language: String) -> CacheKey {
         switch scheme {
         case .md5TextVoiceLanguageV1:
             return md5TextVoiceLanguage(text: text, voiceID: voiceID, language: language)
         }
     }
 
-    private mutating func md5TextVoiceLanguage(text: String, voiceID: String, language: String) -> CacheKey {
+    private mutating func md5TextVoiceLanguage(
+        text: UnsafeBufferPointer<UInt8>,
+        voiceID: String,
+        language: String
+    ) -> CacheKey {
         let table = self.table
         // Moved out and back so that the closures below neither capture `self` nor copy the buffer.
         var scratch = self.scratch
         self.scratch = []
         defer { self.scratch = scratch }
-        return PythonTextTransform.withUTF8(text) { text in
-            PythonTextTransform.withUTF8(voiceID) { voice in
-                PythonTextTransform.withUTF8(language) { language in
-                    let needed =
-                        PythonTextTransform.capacity(forInputCount: text.count) + voice.count + language.count + 2
-                    if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
-                    return scratch.withUnsafeMutableBufferPointer { buffer in
-                        guard let output = buffer.baseAddress else {
-                            preconditionFailure("the scratch buffer is never empty")
-                        }
-                        var length = PythonTextTransform.transform(text, splitting: true, into: output, table: table)
-                        output[length] = UInt8(ascii: "|")
-                        length += 1
-                        if let source = voice.baseAddress { (output + length).update(from: source, count: voice.count) }
-                        length += voice.count
-                        output[length] = UInt8(ascii: "|")
-                        length += 1
-                        if let source = language.baseAddress {
-                            (output + length).update(from: source, count: language.count)
-                        }
-                        length += language.count
-                        var md5 = Insecure.MD5()
-                        md5.update(bufferPointer: UnsafeRawBufferPointer(start: output, count: length))
-                        return md5.finalize().withUnsafeBytes { digest in
-                            CacheKey(
-                                high: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                                low: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                            )
-                        }
+        return PythonTextTransform.withUTF8(voiceID) { voice in
+            PythonTextTransform.withUTF8(language) { language in
+                let needed =
+                    PythonTextTransform.capacity(forInputCount: text.count) + voice.count + language.count + 2
+                if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
+                return scratch.withUnsafeMutableBufferPointer { buffer in
+                    guard let output = buffer.baseAddress else {
+                        preconditionFailure("the scratch buffer is never empty")
+                    }
+                    var length = PythonTextTransform.transform(text, splitting: true, into: output, table: table)
+                    output[length] = UInt8(ascii: "|")
+                    length += 1
+                    if let source = voice.baseAddress { (output + length).update(from: source, count: voice.count) }
+                    length += voice.count
+                    output[length] = UInt8(ascii: "|")
+                    length += 1
+                    if let source = language.baseAddress {
+                        (output + length).update(from: source, count: language.count)
+                    }
+                    length += language.count
+                    var md5 = Insecure.MD5()
+                    md5.update(bufferPointer: UnsafeRawBufferPointer(start: output, count: length))
+                    return md5.finalize().withUnsafeBytes { digest in
+                        CacheKey(
+                            high: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                            low: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                        )
                     }
                 }
             }

@@ -25,14 +25,23 @@ public enum FieldRules {
 
     /// Phrase ids: 1–256 Unicode scalars, none of them a control character.
     public static func isValidPhraseID(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { isValidPhraseID(utf8: $0) }
+    }
+
+    /// ``isValidPhraseID(_:)`` on well-formed UTF-8.
+    static func isValidPhraseID(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // The control characters (general category Cc) are exactly U+0000–U+001F and
+        // U+007F–U+009F, a set Unicode promises never to change: in UTF-8 the bytes below 0x20,
+        // 0x7F, and 0xC2 followed by 0x80–0x9F. A scalar is counted at its lead byte.
         var count = 0
-        for scalar in value.unicodeScalars {
-            count += 1
-            // The control characters (general category Cc) are exactly U+0000–U+001F and
-            // U+007F–U+009F, a set Unicode promises never to change; testing the ranges spares a
-            // property lookup per scalar on every phrase.
-            let value = scalar.value
-            if count > 256 || value < 0x20 || (value >= 0x7F && value <= 0x9F) { return false }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte & 0xC0 != 0x80 { count += 1 }
+            if count > 256 || byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte <= 0x9F && byte >= 0x80) {
+                return false
+            }
+            previous = byte
         }
         return count > 0
     }
@@ -52,29 +61,46 @@ public enum FieldRules {
 
     /// The length of a text in Unicode scalars and its first problem, in one pass over its bytes.
     static func check(text: String, maxCharacters: Int) -> (characters: Int, problem: String?) {
+        var text = text
+        return text.withUTF8 { check(utf8: $0, maxCharacters: maxCharacters) }
+    }
+
+    /// ``check(text:maxCharacters:)`` on well-formed UTF-8.
+    static func check(utf8 bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int) -> (characters: Int, problem: String?)
+    {
         // A scalar is counted at its lead byte, and the control characters in question are single
         // bytes that never occur inside a multi-byte sequence.
-        var utf8 = text
-        let (count, control) = utf8.withUTF8 { bytes -> (Int, UInt8?) in
-            var count = 0
-            for byte in bytes {
-                if byte & 0xC0 != 0x80 { count += 1 }
-                if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F { return (count, byte) }
+        var count = 0
+        var control: UInt8?
+        for byte in bytes {
+            if byte & 0xC0 != 0x80 { count += 1 }
+            if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F {
+                control = byte
+                break
             }
-            return (count, nil)
         }
         if let control {
             return (count, "text contains the control character U+\(hex4(UInt32(control))); remove it")
         }
         if count == 0 { return (0, "text is empty") }
-        // Usually settled by the first scalar.
-        if !text.unicodeScalars.contains(where: { !PythonText.isSpace($0) }) {
-            return (count, "text holds only whitespace")
-        }
+        if isBlank(utf8: bytes) { return (count, "text holds only whitespace") }
         if count > maxCharacters {
             return (count, "text is \(count) characters long; the limit is \(maxCharacters) (see --max-text-length)")
         }
         return (count, nil)
+    }
+
+    /// Whether well-formed UTF-8 holds only whitespace (by Python's `str.isspace`); usually settled
+    /// by the first byte.
+    private static func isBlank(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var offset = 0
+        while offset < bytes.count {
+            let (scalar, length) = PythonTextTransform.decode(base, at: offset)
+            if PythonCaseTable.shared.entry(scalar) != PythonCaseTable.space { return false }
+            offset += length
+        }
+        return true
     }
 
     private static func isSafe(_ value: String, maxLength: Int, extra: [UInt8]) -> Bool {

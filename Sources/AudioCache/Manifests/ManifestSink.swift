@@ -12,7 +12,10 @@ public struct ManifestSink: Sendable {
     /// Bounds on the input.
     public let limits: ManifestLimits
     /// The valid phrases, in file order.
-    public var phrases: [Phrase] { keyed.phrases }
+    public var phrases: [Phrase] { keyed.phrases(path: path) }
+    /// Whether phrases keep their tags. A plan reports none, so the ``Planner`` turns this off and
+    /// readers skip building them (they still check them).
+    public var keepsTags = true
     /// The valid phrases with their keys and lengths.
     private var keyed = KeyedPhrases()
     private var hasher: KeyHasher
@@ -62,18 +65,46 @@ public struct ManifestSink: Sendable {
     /// Applies the outer defaults to a line, validates it, and keeps the phrase or the problem.
     /// - Parameter raw: What the line says, merged with its file's own defaults.
     public mutating func add(_ raw: consuming RawPhrase) {
-        let location = raw.location
-        guard let text = raw.text else {
-            return report(.badData(at: location, "phrase has no text"))
+        guard var text = raw.text else {
+            return report(.badData(at: raw.location, "phrase has no text"))
         }
-        let (characters, problem) = FieldRules.check(text: text, maxCharacters: limits.maxTextCharacters)
+        var id = raw.id
+        let defaults = PhraseDefaults(voiceID: raw.voiceID, language: raw.language, modelID: raw.modelID)
+        let (line, column, tags) = (raw.location.line, raw.location.column, raw.tags)
+        text.withUTF8 { text in
+            if id == nil {
+                add(text: text, id: nil, defaults: defaults, tags: tags, line: line, column: column)
+            } else {
+                id?.withUTF8 { add(text: text, id: $0, defaults: defaults, tags: tags, line: line, column: column) }
+            }
+        }
+    }
+
+    /// Applies the outer defaults to a line given as bytes, validates it, and keeps the phrase or
+    /// the problem: what ``add(_:)`` does, without a `String` per text and id.
+    /// - Parameters:
+    ///   - text: The text, well-formed UTF-8 (readers check it, to name the offending offset).
+    ///   - id: The id, well-formed UTF-8, if the line has one.
+    ///   - defaults: What the line says about voice, language and model, merged with its file's.
+    ///   - tags: The line's tags (ignored unless ``keepsTags``).
+    ///   - line: The line where the phrase starts.
+    ///   - column: Its column, when the format reports one.
+    mutating func add(
+        text: UnsafeBufferPointer<UInt8>,
+        id: UnsafeBufferPointer<UInt8>?,
+        defaults: PhraseDefaults,
+        tags: @autoclosure () -> [String: String] = [:],
+        line: Int?,
+        column: Int? = nil
+    ) {
+        let (characters, problem) = FieldRules.check(utf8: text, maxCharacters: limits.maxTextCharacters)
         if let problem {
-            return report(.badData(at: location, problem))
+            return report(.badData(at: location(line, column), problem))
         }
-        guard let voiceID = raw.voiceID ?? outerDefaults.voiceID else {
+        guard let voiceID = defaults.voiceID ?? outerDefaults.voiceID else {
             return report(
                 .badData(
-                    at: location,
+                    at: location(line, column),
                     "phrase has no voice_id; set it on the line, in the file, by folder or with --voice"
                 )
             )
@@ -82,17 +113,17 @@ public struct ManifestSink: Sendable {
             guard FieldRules.isValidVoiceID(voiceID) else {
                 return report(
                     .badData(
-                        at: location,
+                        at: location(line, column),
                         "voice_id \(quoted(voiceID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"
                     )
                 )
             }
             validVoices.insert(voiceID)
         }
-        guard let language = raw.language ?? outerDefaults.language else {
+        guard let language = defaults.language ?? outerDefaults.language else {
             return report(
                 .badData(
-                    at: location,
+                    at: location(line, column),
                     "phrase has no language; set it on the line, in the file, by folder or with --language"
                 )
             )
@@ -101,43 +132,46 @@ public struct ManifestSink: Sendable {
             guard FieldRules.isValidLanguage(language) else {
                 return report(
                     .badData(
-                        at: location,
+                        at: location(line, column),
                         "language \(quoted(language)) is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"
                     )
                 )
             }
             validLanguages.insert(language)
         }
-        let modelID = raw.modelID ?? outerDefaults.modelID
+        let modelID = defaults.modelID ?? outerDefaults.modelID
         if let modelID, !FieldRules.isValidModelID(modelID) {
             return report(
                 .badData(
-                    at: location,
+                    at: location(line, column),
                     "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
                 )
             )
         }
-        if let id = raw.id, !FieldRules.isValidPhraseID(id) {
+        if let id, !FieldRules.isValidPhraseID(utf8: id) {
             return report(
                 .badData(
-                    at: location,
-                    "id \(quoted(id)) is not allowed; use 1-256 characters and no control characters"
+                    at: location(line, column),
+                    "id \(quoted(String(decoding: id, as: UTF8.self))) is not allowed; use 1-256 characters and no control characters"
                 )
             )
         }
         keyed.append(
-            Phrase(
-                text: text,
-                voiceID: voiceID,
-                language: language,
-                modelID: modelID,
-                id: raw.id,
-                tags: raw.tags,
-                location: location
-            ),
-            key: hasher.key(text: text, voiceID: voiceID, language: language),
-            characters: characters
+            text: text,
+            id: id,
+            key: hasher.key(utf8: text, voiceID: voiceID, language: language),
+            characters: characters,
+            voiceID: voiceID,
+            language: language,
+            modelID: modelID,
+            line: line ?? 0,
+            column: column ?? 0
         )
+        if keepsTags { keyed.appendTags(tags()) }
+    }
+
+    private func location(_ line: Int?, _ column: Int?) -> SourceLocation {
+        SourceLocation(file: path, line: line, column: column)
     }
 }
 

@@ -3,25 +3,25 @@
 ///
 /// A pure value with no I/O: feed it files in order with ``add(file:phrases:)`` and call
 /// ``finish(keyScheme:inventory:)``. Memory grows with the number of phrases by one compact
-/// source record each, plus one ``Rendering`` per unique key.
+/// source record each, plus one compact rendering per unique key and the bytes of its text; no
+/// phrase or rendering is a heap object.
 public struct PlanBuilder: Sendable {
     private var list = RenderingList()
-    private var indexByKey: [CacheKey: Int32] = [:]
+    private var indexByKey = OpenHashTable<CacheKey>()
     private var groupIndex: [GroupKey: Int32] = [:]
-    private var lastGroup: (key: GroupKey, index: Int32)?
     private var modelIndex: [String: Int32] = [:]
     private var phrasesPerGroup: [Int] = []
     private var collided: Set<Int32> = []
-    /// The first source of each id (within a group), by a 64-bit hash of the id and group.
-    private var firstSourceByIDHash: [UInt64: Int32] = [:]
-    /// The same, exactly, for the rare ids whose hash another id already holds.
-    private var firstSourceByID: [IDKey: Int32] = [:]
+    /// The first source of each id (within a group), by a 64-bit hash of the id and group; equal
+    /// hashes are told apart by the bytes of the ids, so a hash collision never merges two ids.
+    private var firstSourceByID = OpenHashTable<UInt64>()
     /// Ids used for different texts, with their first source.
     private var conflictingIDs: [IDKey: Int32] = [:]
     private var problems: [AudioCacheError] = []
 
-    /// How ids are hashed for ``firstSource(ofID:group:sourceIndex:)``; replaceable in tests.
-    private let idHash: @Sendable (String, Int32) -> UInt64
+    /// How an id's hash (``KeyedPhrases/idHash(_:)``) is combined with its group; replaceable in
+    /// tests, to force collisions.
+    private let idHash: @Sendable (UInt64, Int32) -> UInt64
 
     /// Creates an empty builder.
     public init() {
@@ -29,46 +29,55 @@ public struct PlanBuilder: Sendable {
     }
 
     /// Creates an empty builder that hashes ids with `idHash`, so that tests can force collisions.
-    init(idHash: @escaping @Sendable (String, Int32) -> UInt64) {
+    init(idHash: @escaping @Sendable (UInt64, Int32) -> UInt64) {
         self.idHash = idHash
     }
 
     /// Makes room for about `phrases` more phrases, so that the indexes do not grow step by step.
-    /// - Parameter phrases: The number of phrases expected.
-    public mutating func reserveCapacity(phrases: Int) {
+    /// - Parameters:
+    ///   - phrases: The number of phrases expected.
+    ///   - bytes: The number of bytes of text and ids expected, when known.
+    public mutating func reserveCapacity(phrases: Int, bytes: Int = 0) {
         let total = list.occurrences.sources.count + phrases
-        // Grow geometrically: reserving exactly what each file needs would rehash every time.
-        if indexByKey.capacity < total {
-            let capacity = max(total, indexByKey.capacity * 2)
-            indexByKey.reserveCapacity(capacity)
-            list.reserveCapacity(capacity)
-        }
-        if firstSourceByIDHash.capacity < total {
-            firstSourceByIDHash.reserveCapacity(max(total, firstSourceByIDHash.capacity * 2))
-        }
+        // Grow geometrically: reserving exactly what each file needs would copy every time.
+        indexByKey.reserveCapacity(total)
+        firstSourceByID.reserveCapacity(total)
+        if list.keys.capacity < total { list.reserveCapacity(max(total, list.keys.capacity * 2)) }
         if list.occurrences.sources.capacity < total {
             let capacity = max(total, list.occurrences.sources.capacity * 2)
             list.occurrences.sources.reserveCapacity(capacity)
             list.occurrences.sourceRendering.reserveCapacity(capacity)
         }
+        if bytes > 0 { list.occurrences.strings.reserveCapacity(adding: bytes) }
     }
 
     /// Adds the phrases of one file, in file order, with their keys.
     ///
-    /// Reserve room first with ``reserveCapacity(phrases:)`` when the total is known.
+    /// Reserve room first with ``reserveCapacity(phrases:bytes:)`` when the total is known.
     /// - Parameters:
     ///   - file: The file's path as shown to the user.
     ///   - phrases: The file's valid phrases and their keys.
     public mutating func add(file: String, phrases: KeyedPhrases) {
         let fileIndex = Int32(list.occurrences.files.count)
         list.occurrences.files.append(file)
-        for index in phrases.phrases.indices {
-            add(
-                phrases.phrases[index],
-                key: phrases.keys[index],
-                characters: phrases.characters[index],
-                fileIndex: fileIndex
-            )
+        let groups = phrases.groups.map { group(voiceID: $0.voiceID, language: $0.language) }
+        let models = phrases.models.map { model($0) }
+        // Moved out for the loop, so that its look-ups can read the rest of `self`.
+        var ids = firstSourceByID
+        firstSourceByID = OpenHashTable()
+        defer { firstSourceByID = ids }
+        phrases.strings.bytes.withUnsafeBufferPointer { bytes in
+            for entry in phrases.entries {
+                add(
+                    entry,
+                    text: entry.text.buffer(in: bytes),
+                    id: entry.id.isNone ? nil : entry.id.buffer(in: bytes),
+                    group: groups[Int(entry.group)],
+                    model: entry.model < 0 ? -1 : models[Int(entry.model)],
+                    fileIndex: fileIndex,
+                    ids: &ids
+                )
+            }
         }
     }
 
@@ -78,27 +87,31 @@ public struct PlanBuilder: Sendable {
         problems.append(contentsOf: skipped)
     }
 
-    private mutating func add(_ phrase: Phrase, key: CacheKey, characters: Int, fileIndex: Int32) {
+    @inline(__always)
+    private mutating func add(
+        _ entry: KeyedPhrases.Entry,
+        text: UnsafeBufferPointer<UInt8>,
+        id: UnsafeBufferPointer<UInt8>?,
+        group phraseGroup: Int32,
+        model: Int32,
+        fileIndex: Int32,
+        ids: inout OpenHashTable<UInt64>
+    ) {
         let sourceIndex = Int32(list.occurrences.sources.count)
+        let idSpan = id.map { list.occurrences.strings.append($0) } ?? .none
         list.occurrences.sources.append(
-            CompactSource(
-                file: fileIndex,
-                line: Int32(clamping: phrase.location.line ?? 0),
-                column: Int32(clamping: phrase.location.column ?? 0),
-                id: phrase.id
-            )
+            CompactSource(file: fileIndex, line: entry.line, column: entry.column, id: idSpan)
         )
         let candidate = Int32(list.keys.count)
-        let renderingIndex = Self.insert(key, candidate, into: &indexByKey)
+        let renderingIndex = indexByKey.insert(entry.key, candidate)
         let group: Int32
-        let model = self.model(phrase.modelID)
         if renderingIndex == candidate {
-            group = self.group(voiceID: phrase.voiceID, language: phrase.language)
-            list.keys.append(key)
-            list.texts.append(phrase.text)
+            group = phraseGroup
+            list.keys.append(entry.key)
+            list.textSpans.append(list.occurrences.strings.append(text))
             list.groupIndices.append(group)
             list.modelIndices.append(model)
-            list.characterCounts.append(Int32(clamping: characters))
+            list.characterCounts.append(entry.characters)
             list.occurrenceCounts.append(1)
             list.firstSources.append(sourceIndex)
             list.statuses.append(.missing)
@@ -106,81 +119,54 @@ public struct PlanBuilder: Sendable {
             let index = Int(renderingIndex)
             group = list.groupIndices[index]
             list.occurrenceCounts[index] += 1
-            if model != list.modelIndices[index] || !sameBytes(phrase.text, list.texts[index]) {
-                list.occurrences.differing[sourceIndex] = Variant(text: phrase.text, modelID: phrase.modelID)
+            if model != list.modelIndices[index] || !list.occurrences.strings.equals(list.textSpans[index], text) {
+                let span = list.occurrences.strings.append(text)
+                list.occurrences.differing[sourceIndex] = DifferingText(text: span, model: model)
                 collided.insert(renderingIndex)
             }
         }
         list.occurrences.sourceRendering.append(renderingIndex)
         phrasesPerGroup[Int(group)] += 1
-        if let id = phrase.id {
-            let first = firstSource(ofID: id, group: group, sourceIndex: sourceIndex)
-            if first != sourceIndex && !sameBytes(text(ofSource: first), phrase.text) {
-                conflictingIDs[IDKey(id: id, group: group)] = first
-            }
+        guard let id else { return }
+        let first = ids.insert(idHash(entry.idHash, group), sourceIndex) { first in
+            list.occurrences.strings.equals(list.occurrences.sources[Int(first)].id, id)
+                && list.groupIndices[Int(list.occurrences.sourceRendering[Int(first)])] == group
+        }
+        if first != sourceIndex && !list.occurrences.strings.equals(textSpan(ofSource: first), text) {
+            conflictingIDs[IDKey(id: String(decoding: id, as: UTF8.self), group: group)] = first
         }
     }
 
-    /// The first source that used `id` in `group`, after recording `sourceIndex` if none did.
-    ///
-    /// Looks the id up by a 64-bit hash of its bytes (cheap to hash, small to store) and checks
-    /// the bytes of the source found; an id whose hash is taken by another id goes to an exact
-    /// table instead, so a hash collision can never merge two ids.
-    private mutating func firstSource(ofID id: String, group: Int32, sourceIndex: Int32) -> Int32 {
-        let first = Self.insert(idHash(id, group), sourceIndex, into: &firstSourceByIDHash)
-        if first == sourceIndex { return first }
-        if let firstID = list.occurrences.sources[Int(first)].id, sameBytes(firstID, id),
-            list.groupIndices[Int(list.occurrences.sourceRendering[Int(first)])] == group
-        {
-            return first
-        }
-        return Self.insert(IDKey(id: id, group: group), sourceIndex, into: &firstSourceByID)
+    /// Mixes an id's hash with its group.
+    private static func hash(id: UInt64, group: Int32) -> UInt64 {
+        (id ^ UInt64(UInt32(bitPattern: group))) &* 0x100_0000_01b3
     }
 
-    /// FNV-1a over the id's UTF-8 bytes, then the group.
-    private static func hash(id: String, group: Int32) -> UInt64 {
-        var id = id
-        return id.withUTF8 { bytes in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
-            return (hash ^ UInt64(UInt32(bitPattern: group))) &* 0x100_0000_01b3
-        }
-    }
-
-    /// The value stored for `key`, after storing `value` if there was none: one hash lookup.
-    private static func insert<Key: Hashable>(_ key: Key, _ value: Int32, into dictionary: inout [Key: Int32]) -> Int32
-    {
-        func read(_ stored: inout Int32) -> Int32 { stored }
-        return read(&dictionary[key, default: value])
-    }
-
-    private mutating func model(_ modelID: String?) -> Int32 {
-        guard let modelID else { return -1 }
+    private mutating func model(_ modelID: String) -> Int32 {
         let candidate = Int32(list.modelNames.count)
-        let index = Self.insert(modelID, candidate, into: &modelIndex)
-        if index == candidate { list.modelNames.append(modelID) }
+        let index = modelIndex[modelID, default: candidate]
+        if index == candidate {
+            modelIndex[modelID] = index
+            list.modelNames.append(modelID)
+        }
         return index
     }
 
     private mutating func group(voiceID: String, language: String) -> Int32 {
-        if let lastGroup, sameBytes(lastGroup.key.voiceID, voiceID), sameBytes(lastGroup.key.language, language) {
-            return lastGroup.index
-        }
         let key = GroupKey(voiceID: voiceID, language: language)
         let candidate = Int32(list.groups.count)
-        let index = Self.insert(key, candidate, into: &groupIndex)
+        let index = groupIndex[key, default: candidate]
         if index == candidate {
+            groupIndex[key] = index
             list.groups.append(key)
             phrasesPerGroup.append(0)
         }
-        lastGroup = (key, index)
         return index
     }
 
-    private func text(ofSource index: Int32) -> String {
-        list.occurrences.differing[index]?.text ?? list.texts[Int(list.occurrences.sourceRendering[Int(index)])]
+    private func textSpan(ofSource index: Int32) -> ByteSpan {
+        list.occurrences.differing[index]?.text
+            ?? list.textSpans[Int(list.occurrences.sourceRendering[Int(index)])]
     }
 
     /// The finished plan, with each rendering's status taken from `inventory`.
@@ -228,45 +214,3 @@ public struct PlanBuilder: Sendable {
     }
 }
 
-/// The phrases of one file with their cache keys and lengths, computed once (in parallel, by
-/// the ``Planner``) before they are merged.
-public struct KeyedPhrases: Sendable {
-    /// The phrases, in file order.
-    public var phrases: [Phrase]
-    /// The key of each phrase.
-    public var keys: [CacheKey]
-    /// The length of each phrase's text in Unicode scalars.
-    public var characters: [Int]
-
-    /// Keys every phrase.
-    /// - Parameters:
-    ///   - phrases: The phrases, in file order.
-    ///   - scheme: The key scheme.
-    public init(_ phrases: [Phrase], scheme: KeyScheme) {
-        var hasher = KeyHasher(scheme: scheme)
-        var keys: [CacheKey] = []
-        var characters: [Int] = []
-        keys.reserveCapacity(phrases.count)
-        characters.reserveCapacity(phrases.count)
-        for phrase in phrases {
-            keys.append(hasher.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language))
-            characters.append(phrase.text.unicodeScalars.count)
-        }
-        self.phrases = phrases
-        self.keys = keys
-        self.characters = characters
-    }
-
-    /// No phrases.
-    init() {
-        phrases = []
-        keys = []
-        characters = []
-    }
-
-    mutating func append(_ phrase: consuming Phrase, key: CacheKey, characters count: Int) {
-        phrases.append(phrase)
-        keys.append(key)
-        characters.append(count)
-    }
-}

@@ -212,6 +212,7 @@ public struct PlanDocument: Sendable {
     private func writeVariants(of entry: Int, in table: VariantTable, into writer: inout JSONWriter) {
         let sources = plan.occurrences.sources
         let files = plan.occurrences.files
+        let strings = plan.occurrences.strings
         writer.beginArray()
         for position in table.variants(of: entry) {
             let variant = table.variants[position]
@@ -224,12 +225,14 @@ public struct PlanDocument: Sendable {
             writer.beginArray()
             for index in table.sources(of: position) {
                 let source = sources[Int(index)]
-                writer.source(
-                    file: files[Int(source.file)],
-                    line: Int(source.line),
-                    column: source.column == 0 ? nil : Int(source.column),
-                    id: source.id
-                )
+                strings.withBytes(source.id) { id in
+                    writer.source(
+                        file: files[Int(source.file)],
+                        line: Int(source.line),
+                        column: source.column == 0 ? nil : Int(source.column),
+                        id: source.id.isNone ? nil : id
+                    )
+                }
             }
             writer.endArray()
             writer.key("text")
@@ -300,6 +303,12 @@ private enum VariantEntryName {
 extension JSONWriter {
     /// Writes a ``PhraseSource`` object: `column` and `id` when set, `file`, `line` (byte order).
     mutating func source(file: String, line: Int, column: Int?, id: String?) {
+        guard var id else { return source(file: file, line: line, column: column, id: nil as UnsafeBufferPointer?) }
+        id.withUTF8 { source(file: file, line: line, column: column, id: $0) }
+    }
+
+    /// Writes a ``PhraseSource`` object whose id, when set, is given as UTF-8.
+    mutating func source(file: String, line: Int, column: Int?, id: UnsafeBufferPointer<UInt8>?) {
         beginObject()
         if let column {
             key("column")
@@ -309,7 +318,7 @@ extension JSONWriter {
         string(file)
         if let id {
             key("id")
-            string(id)
+            string(utf8: id)
         }
         key("line")
         int(line)

@@ -13,11 +13,13 @@ import Darwin
 /// never pays for building those lists.
 struct PlanOccurrences: Sendable {
     var files: [String] = []
+    /// The texts of the renderings and the differing occurrences, and the ids of all sources.
+    var strings = ByteStore()
     var sources: [CompactSource] = []
     /// The rendering of each source, by source index.
     var sourceRendering: [Int32] = []
     /// Occurrences whose text or model differs from their rendering's, by source index.
-    var differing: [Int32: Variant] = [:]
+    var differing: [Int32: DifferingText] = [:]
     /// Renderings with more than one variant, in rendering order (filled in by `finish`).
     var collided: [Int32] = []
     /// Ids used for different texts, in order of their first use (filled in by `finish`).
@@ -29,14 +31,21 @@ struct PlanOccurrences: Sendable {
             file: files[Int(compact.file)],
             line: Int(compact.line),
             column: compact.column == 0 ? nil : Int(compact.column),
-            id: compact.id
+            id: strings.string(compact.id)
         )
     }
 
     func variant(ofSource index: Int, in renderings: RenderingList) -> Variant {
-        if let variant = differing[Int32(index)] { return variant }
+        if let differing = differing[Int32(index)] { return variant(differing, in: renderings) }
         let rendering = Int(sourceRendering[index])
-        return Variant(text: renderings.texts[rendering], modelID: renderings.modelID(at: rendering))
+        return Variant(text: renderings.text(at: rendering), modelID: renderings.modelID(at: rendering))
+    }
+
+    func variant(_ differing: DifferingText, in renderings: RenderingList) -> Variant {
+        Variant(
+            text: strings.string(differing.text) ?? "",
+            modelID: differing.model < 0 ? nil : renderings.modelNames[Int(differing.model)]
+        )
     }
 
     func collisions(in renderings: RenderingList, limit: Int) -> [Collision] {
@@ -76,7 +85,7 @@ struct PlanOccurrences: Sendable {
         firsts.reserveCapacity(chosen.count)
         for index in chosen {
             entries[Int(index)] = Int32(firsts.count)
-            firsts.append(Variant(text: renderings.texts[Int(index)], modelID: renderings.modelID(at: Int(index))))
+            firsts.append(Variant(text: renderings.text(at: Int(index)), modelID: renderings.modelID(at: Int(index))))
         }
         var builder = VariantTable.Builder(firsts: firsts)
         if !chosen.isEmpty {
@@ -84,7 +93,8 @@ struct PlanOccurrences: Sendable {
                 let entry = Int(entries[Int(renderingIndex)])
                 guard entry >= 0 else { continue }
                 // A rendering's text and model are its first source's: only the others differ.
-                builder.add(differing[Int32(sourceIndex)], to: entry, source: Int32(sourceIndex))
+                let variant = differing[Int32(sourceIndex)].map { self.variant($0, in: renderings) }
+                builder.add(variant, to: entry, source: Int32(sourceIndex))
             }
         }
         return builder.finish()
@@ -98,9 +108,18 @@ struct PlanOccurrences: Sendable {
         var builder = VariantTable.Builder(count: chosen.count)
         if !chosen.isEmpty {
             var entries: [IDKey: Int] = [:]
-            for (entry, key) in chosen.enumerated() { entries[key] = entry }
-            for (sourceIndex, compact) in sources.enumerated() {
-                guard let id = compact.id else { continue }
+            var hashes: Set<UInt64> = []
+            for (entry, key) in chosen.enumerated() {
+                entries[key] = entry
+                var id = key.id
+                hashes.insert(id.withUTF8 { KeyedPhrases.idHash($0) })
+            }
+            for (sourceIndex, compact) in sources.enumerated() where !compact.id.isNone {
+                // Most sources' ids conflict with nothing: a hash of their bytes rules them out
+                // without making a string.
+                guard hashes.contains(strings.withBytes(compact.id) { KeyedPhrases.idHash($0) }),
+                    let id = strings.string(compact.id)
+                else { continue }
                 let key = IDKey(id: id, group: renderings.groupIndices[Int(sourceRendering[sourceIndex])])
                 guard let entry = entries[key] else { continue }
                 var variant = variant(ofSource: sourceIndex, in: renderings)
@@ -128,7 +147,16 @@ struct CompactSource: Sendable {
     var file: Int32
     var line: Int32
     var column: Int32
-    var id: String?
+    /// The id's bytes in ``PlanOccurrences/strings``, or ``ByteSpan/none``.
+    var id: ByteSpan
+}
+
+/// The text and model of an occurrence that differs from its rendering's.
+struct DifferingText: Sendable {
+    /// The text's bytes in ``PlanOccurrences/strings``.
+    var text: ByteSpan
+    /// Index into ``RenderingList/modelNames``, or -1.
+    var model: Int32
 }
 
 struct GroupKey: Hashable, Sendable {

@@ -91,10 +91,15 @@ public struct Planner: Sendable {
                     }
                     builder.skip(outcome.problems)
                     mergedBytes += files[merged].size
-                    mergedPhrases += outcome.phrases.phrases.count
+                    mergedPhrases += outcome.phrases.count
                     let expected = Self.expectedPhrases(seen: mergedPhrases, inBytes: mergedBytes, ofBytes: totalBytes)
-                    let count = outcome.phrases.phrases.count
-                    builder.reserveCapacity(phrases: max(count, expected - (mergedPhrases - count)))
+                    let count = outcome.phrases.count
+                    // Texts and ids are parts of the files, so the files' size bounds their bytes;
+                    // room reserved and never written costs address space, not memory.
+                    builder.reserveCapacity(
+                        phrases: max(count, expected - (mergedPhrases - count)),
+                        bytes: merged == 0 ? totalBytes : 0
+                    )
                     builder.add(file: outcome.path, phrases: outcome.phrases)
                     merged += 1
                 }
@@ -121,6 +126,7 @@ public struct Planner: Sendable {
             limits: options.limits,
             keyScheme: options.keyScheme
         )
+        sink.keepsTags = false
         do {
             try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
                 try file.format.read(bytes, into: &sink)

@@ -1,11 +1,13 @@
 /// The renderings of a plan, in order of first occurrence, stored column by column.
 ///
 /// A plan over a million phrases holds hundreds of thousands of renderings; keeping each field in
-/// its own array (voice and language as a group number, the model as an interned number, the
-/// first source as an index) keeps that small. Each ``Rendering`` is assembled when it is read.
+/// its own array (the text as a span of one byte buffer, voice and language as a group number, the
+/// model as an interned number, the first source as an index) keeps that small, and makes no heap
+/// object per rendering. Each ``Rendering`` is assembled when it is read.
 public struct RenderingList: RandomAccessCollection, Sendable {
     var keys: [CacheKey] = []
-    var texts: [String] = []
+    /// Where each text lies in `occurrences.strings`.
+    var textSpans: [ByteSpan] = []
     var groupIndices: [Int32] = []
     /// Index into `modelNames`, or -1 when the phrase named no model.
     var modelIndices: [Int32] = []
@@ -28,7 +30,7 @@ public struct RenderingList: RandomAccessCollection, Sendable {
         let group = groups[Int(groupIndices[position])]
         return Rendering(
             key: keys[position],
-            text: texts[position],
+            text: text(at: position),
             voiceID: group.voiceID,
             language: group.language,
             modelID: modelID(at: position),
@@ -39,6 +41,11 @@ public struct RenderingList: RandomAccessCollection, Sendable {
         )
     }
 
+    /// The original text of the rendering at `position`.
+    func text(at position: Int) -> String {
+        occurrences.strings.string(textSpans[position]) ?? ""
+    }
+
     func modelID(at position: Int) -> String? {
         let index = modelIndices[position]
         return index < 0 ? nil : modelNames[Int(index)]
@@ -46,7 +53,7 @@ public struct RenderingList: RandomAccessCollection, Sendable {
 
     mutating func reserveCapacity(_ count: Int) {
         keys.reserveCapacity(count)
-        texts.reserveCapacity(count)
+        textSpans.reserveCapacity(count)
         groupIndices.reserveCapacity(count)
         modelIndices.reserveCapacity(count)
         characterCounts.reserveCapacity(count)

@@ -97,6 +97,13 @@ struct JSONWriter {
         copy.withUTF8 { appendEscaped($0) }
     }
 
+    /// Writes a string value given as UTF-8, escaped.
+    /// - Parameter utf8: The string's bytes.
+    mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        startValue()
+        appendEscaped(utf8)
+    }
+
     /// Writes a cache key as a string of 32 lower-case hex digits, as its `description`.
     /// - Parameter key: The key.
     mutating func string(_ key: CacheKey) {

@@ -1,0 +1,182 @@
+/// The valid phrases of one file with their cache keys, stored compactly: one fixed-size record
+/// per phrase, texts and ids in one ``ByteStore``, voices, languages and models numbered.
+///
+/// A ``ManifestSink`` fills it while a file is read (in parallel with other files) and the
+/// ``PlanBuilder`` merges it, so that no phrase costs a heap object on the way to the plan.
+public struct KeyedPhrases: Sendable {
+    /// One phrase.
+    struct Entry: Sendable {
+        var key: CacheKey
+        var text: ByteSpan
+        /// ``ByteSpan/none`` when the phrase has no id.
+        var id: ByteSpan
+        /// A hash of the id's bytes (see ``KeyedPhrases/idHash(_:)``), 0 without an id.
+        var idHash: UInt64
+        /// The text's length in Unicode scalars.
+        var characters: Int32
+        var line: Int32
+        /// 0 when the format reports no column.
+        var column: Int32
+        /// Index into ``KeyedPhrases/groups``.
+        var group: Int32
+        /// Index into ``KeyedPhrases/models``, or -1.
+        var model: Int32
+    }
+
+    private(set) var entries: [Entry] = []
+    private(set) var strings = ByteStore()
+    /// The voice and language pairs, numbered in order of first use.
+    private(set) var groups: [GroupKey] = []
+    /// The models, numbered in order of first use.
+    private(set) var models: [String] = []
+    /// Each phrase's tags, when they are kept; empty otherwise.
+    private(set) var tags: [[String: String]] = []
+    private var groupNumbers: [GroupKey: Int32] = [:]
+    private var lastGroup: Int32 = -1
+    private var modelNumbers: [String: Int32] = [:]
+    private var lastModel: Int32 = -1
+
+    /// The number of phrases.
+    public var count: Int { entries.count }
+
+    /// No phrases.
+    init() {}
+
+    /// Keys every phrase.
+    /// - Parameters:
+    ///   - phrases: The phrases, in file order.
+    ///   - scheme: The key scheme.
+    public init(_ phrases: [Phrase], scheme: KeyScheme) {
+        var hasher = KeyHasher(scheme: scheme)
+        for phrase in phrases {
+            var text = phrase.text
+            var id = phrase.id
+            text.withUTF8 { text in
+                let key = hasher.key(utf8: text, voiceID: phrase.voiceID, language: phrase.language)
+                let characters = text.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+                if id == nil {
+                    append(phrase, text: text, id: nil, key: key, characters: characters)
+                } else {
+                    id?.withUTF8 { append(phrase, text: text, id: $0, key: key, characters: characters) }
+                }
+            }
+            tags.append(phrase.tags)
+        }
+    }
+
+    private mutating func append(
+        _ phrase: Phrase,
+        text: UnsafeBufferPointer<UInt8>,
+        id: UnsafeBufferPointer<UInt8>?,
+        key: CacheKey,
+        characters: Int
+    ) {
+        append(
+            text: text,
+            id: id,
+            key: key,
+            characters: characters,
+            voiceID: phrase.voiceID,
+            language: phrase.language,
+            modelID: phrase.modelID,
+            line: phrase.location.line ?? 0,
+            column: phrase.location.column ?? 0
+        )
+    }
+
+    /// Stores one phrase that passed validation.
+    mutating func append(
+        text: UnsafeBufferPointer<UInt8>,
+        id: UnsafeBufferPointer<UInt8>?,
+        key: CacheKey,
+        characters: Int,
+        voiceID: String,
+        language: String,
+        modelID: String?,
+        line: Int,
+        column: Int
+    ) {
+        let textSpan = strings.append(text)
+        let idSpan = id.map { strings.append($0) } ?? .none
+        entries.append(
+            Entry(
+                key: key,
+                text: textSpan,
+                id: idSpan,
+                idHash: id.map(Self.idHash) ?? 0,
+                characters: Int32(clamping: characters),
+                line: Int32(clamping: line),
+                column: Int32(clamping: column),
+                group: group(voiceID: voiceID, language: language),
+                model: model(modelID)
+            )
+        )
+    }
+
+    /// Keeps the tags of the phrase appended last.
+    mutating func appendTags(_ phraseTags: [String: String]) {
+        tags.append(phraseTags)
+    }
+
+    /// The phrases, as values (for tests and callers that want them; the plan reads the entries).
+    /// - Parameter path: The file the phrases were read from.
+    func phrases(path: String) -> [Phrase] {
+        entries.indices.map { index in
+            let entry = entries[index]
+            let group = groups[Int(entry.group)]
+            return Phrase(
+                text: strings.string(entry.text) ?? "",
+                voiceID: group.voiceID,
+                language: group.language,
+                modelID: entry.model < 0 ? nil : models[Int(entry.model)],
+                id: strings.string(entry.id),
+                tags: index < tags.count ? tags[index] : [:],
+                location: SourceLocation(
+                    file: path,
+                    line: entry.line == 0 ? nil : Int(entry.line),
+                    column: entry.column == 0 ? nil : Int(entry.column)
+                )
+            )
+        }
+    }
+
+    /// FNV-1a over an id's UTF-8 bytes: cheap for short ids, computed while files are read in
+    /// parallel so that the merge only combines it with the group.
+    static func idHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The number of a voice and language pair; manifests mostly repeat the previous line's.
+    private mutating func group(voiceID: String, language: String) -> Int32 {
+        if lastGroup >= 0 {
+            let last = groups[Int(lastGroup)]
+            if sameBytes(last.voiceID, voiceID) && sameBytes(last.language, language) { return lastGroup }
+        }
+        let key = GroupKey(voiceID: voiceID, language: language)
+        let candidate = Int32(groups.count)
+        let number = groupNumbers[key, default: candidate]
+        if number == candidate {
+            groupNumbers[key] = number
+            groups.append(key)
+        }
+        lastGroup = number
+        return number
+    }
+
+    private mutating func model(_ modelID: String?) -> Int32 {
+        guard let modelID else { return -1 }
+        if lastModel >= 0 && sameBytes(models[Int(lastModel)], modelID) { return lastModel }
+        let candidate = Int32(models.count)
+        let number = modelNumbers[modelID, default: candidate]
+        if number == candidate {
+            modelNumbers[modelID] = number
+            models.append(modelID)
+        }
+        lastModel = number
+        return number
+    }
+}
