@@ -65,7 +65,9 @@ enum CSVManifestReader {
         let header = try makeHeader(scanner)
         var repeated = RepeatedValues()
         while !sink.isSaturated, try scanner.nextRecord() {
-            if let phrase = phrase(in: scanner, header: header, repeated: &repeated, into: &sink) { sink.add(phrase) }
+            if let phrase = phrase(in: scanner, header: header, repeated: &repeated, into: &sink) {
+                sink.add(phrase, in: base)
+            }
         }
     }
 
@@ -120,49 +122,48 @@ enum CSVManifestReader {
         header: Header,
         repeated: inout RepeatedValues,
         into sink: inout ManifestSink
-    ) -> RawPhrase? {
+    ) -> ScannedPhrase? {
         let fields = scanner.fields
-        let location = SourceLocation(file: sink.path, line: scanner.recordLine)
         guard fields.count == header.columnCount else {
             let found = fields.count == 1 ? "1 field" : "\(fields.count) fields"
-            sink.report(.badData(at: location, "record has \(found); the header has \(header.columnCount)"))
+            sink.report(
+                .badData(
+                    at: SourceLocation(file: sink.path, line: scanner.recordLine),
+                    "record has \(found); the header has \(header.columnCount)"
+                )
+            )
             return nil
         }
-        var isValid = true
-        func value(_ index: Int?) -> String? {
-            guard let index, !fields[index].isEmpty else { return nil }
-            guard let value = scanner.string(fields[index]) else {
-                isValid = false
+        // Every field must be UTF-8, whether the phrase keeps it or not.
+        for field in fields {
+            if let offset = scanner.firstInvalidUTF8(in: field) {
+                sink.report(
+                    .badData(at: scanner.location(inRecord: offset), ManifestBytes.invalidUTF8Message(at: offset))
+                )
                 return nil
             }
-            return value
         }
         func repeatedValue(_ index: Int?, _ cache: inout RepeatedStrings) -> String? {
             guard let index, !fields[index].isEmpty else { return nil }
-            guard let value = scanner.string(fields[index], repeated: &cache) else {
-                isValid = false
-                return nil
-            }
-            return value
+            return scanner.string(fields[index], repeated: &cache)
         }
-        let text = value(header.text) ?? ""
         let defaults = PhraseDefaults(
             voiceID: repeatedValue(header.voiceID, &repeated.voices),
             language: repeatedValue(header.language, &repeated.languages),
             modelID: repeatedValue(header.modelID, &repeated.models)
         )
-        let id = value(header.id)
         var tags: [String: String] = [:]
-        if !header.tags.isEmpty {
+        if sink.keepsTags && !header.tags.isEmpty {
             tags.reserveCapacity(header.tags.count)
-            for (index, name) in header.tags { tags[name] = value(index) ?? "" }
+            for (index, name) in header.tags { tags[name] = scanner.string(fields[index]) ?? "" }
         }
-        guard isValid else {
-            let offset = fields.lazy.compactMap { scanner.firstInvalidUTF8(in: $0) }.first ?? scanner.recordStart
-            sink.report(.badData(at: scanner.location(inRecord: offset), ManifestBytes.invalidUTF8Message(at: offset)))
-            return nil
-        }
-        return RawPhrase(text: text, defaults: defaults, id: id, tags: tags, location: location)
+        return ScannedPhrase(
+            text: scanner.bytes(fields[header.text]),
+            id: header.id.flatMap { fields[$0].isEmpty ? nil : scanner.bytes(fields[$0]) },
+            defaults: defaults,
+            tags: tags,
+            line: scanner.recordLine
+        )
     }
 
     /// A header name without the spaces around it.

@@ -94,6 +94,12 @@ struct CSVRecordScanner {
         return ManifestBytes.string(base + field.start, count: field.end - field.start)
     }
 
+    /// Where a field's bytes are: in the file, or unescaped.
+    func bytes(_ field: Field) -> FieldBytes {
+        guard let range = field.unescaped else { return .inFile(start: field.start, end: field.end) }
+        return .decoded(Array(scratch[range]))
+    }
+
     /// The text of a field whose values repeat, looked up in `repeated` first; `nil` when its
     /// bytes are not UTF-8.
     func string(_ field: Field, repeated: inout RepeatedStrings) -> String? {

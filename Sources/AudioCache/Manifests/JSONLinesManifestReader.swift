@@ -49,7 +49,7 @@ enum JSONLinesManifestReader {
             if !isBlank(base, from: lineStart, to: lineEnd) {
                 scanner.reset(start: lineStart, end: lineEnd, line: line)
                 do {
-                    if let phrase = try readLine(&scanner, into: &sink) { sink.add(phrase) }
+                    if let phrase = try readLine(&scanner, into: &sink) { sink.add(phrase, in: base) }
                 } catch {
                     sink.report(error)
                 }
@@ -63,7 +63,7 @@ enum JSONLinesManifestReader {
     private static func readLine(
         _ scanner: inout JSONScanner,
         into sink: inout ManifestSink
-    ) throws(AudioCacheError) -> RawPhrase? {
+    ) throws(AudioCacheError) -> ScannedPhrase? {
         scanner.skipWhitespace()
         let phrase = try scanner.readPhrase(
             fileDefaults: PhraseDefaults(),

@@ -63,11 +63,19 @@ extension JSONScanner {
         fileTags: [String: String],
         withColumn: Bool,
         into sink: inout ManifestSink
-    ) throws(AudioCacheError) -> RawPhrase? {
-        let phraseLocation = withColumn ? location(at: position) : SourceLocation(file: path, line: line)
+    ) throws(AudioCacheError) -> ScannedPhrase? {
+        let phraseLine = line
+        let phraseColumn = withColumn ? location(at: position).column : nil
+        let keptTags = sink.keepsTags ? fileTags : [:]
         switch kind {
         case .string:
-            return RawPhrase(text: try readString(), defaults: fileDefaults, tags: fileTags, location: phraseLocation)
+            return ScannedPhrase(
+                text: try readBytes(),
+                defaults: fileDefaults,
+                tags: keptTags,
+                line: phraseLine,
+                column: phraseColumn
+            )
         case .object:
             break
         case let other?:
@@ -78,11 +86,11 @@ extension JSONScanner {
             throw unexpected("a phrase (an object or a string)")
         }
         try beginObject()
-        var text: String?
+        var text: FieldBytes?
         var voiceID: String?
         var language: String?
         var modelID: String?
-        var id: String?
+        var id: FieldBytes?
         var tags: [String: String]?
         var seen: UInt8 = 0
         var isValid = true
@@ -114,33 +122,33 @@ extension JSONScanner {
                 isValid = false
                 continue
             }
-            let value = try readString(isRepeated: field == .voiceID || field == .language || field == .modelID)
             switch field {
-            case .text: text = value
-            case .voiceID: voiceID = value
-            case .language: language = value
-            case .modelID: modelID = value
-            case .id: id = value
+            case .text: text = try readBytes()
+            case .voiceID: voiceID = try readString(isRepeated: true)
+            case .language: language = try readString(isRepeated: true)
+            case .modelID: modelID = try readString(isRepeated: true)
+            case .id: id = try readBytes()
             case .tags: break
             }
         }
         guard isValid else { return nil }
-        var mergedTags = fileTags
-        if let tags {
+        var mergedTags = keptTags
+        if let tags, sink.keepsTags {
             if mergedTags.isEmpty {
                 mergedTags = tags
             } else {
                 mergedTags.merge(tags) { _, line in line }
             }
         }
-        return RawPhrase(
+        return ScannedPhrase(
             text: text,
+            id: id,
             defaults: fileDefaults.overridden(
                 by: PhraseDefaults(voiceID: voiceID, language: language, modelID: modelID)
             ),
-            id: id,
             tags: mergedTags,
-            location: phraseLocation
+            line: phraseLine,
+            column: phraseColumn
         )
     }
 

@@ -28,6 +28,15 @@ extension JSONScanner {
         throw error(ManifestBytes.invalidUTF8Message(at: offset), at: offset)
     }
 
+    /// Reads the string at the current position as bytes: a range of the file, or the decoded
+    /// bytes when it holds escapes. No `String` is made.
+    /// - Returns: The string's bytes, checked to be UTF-8.
+    /// - Throws: When the string is malformed, too long or not UTF-8.
+    mutating func readBytes() throws(AudioCacheError) -> FieldBytes {
+        let token = try scanString(validatingUTF8: true)
+        return token.hasEscapes ? .decoded(unescaped(token)) : .inFile(start: token.start, end: token.end)
+    }
+
     /// The text of a string that ``scanString(validatingUTF8:)`` checked, escapes decoded.
     func string(_ token: StringToken) -> String {
         if token.hasEscapes { return String(decoding: unescaped(token), as: UTF8.self) }

@@ -213,4 +213,3 @@ public struct PlanBuilder: Sendable {
         )
     }
 }
-

@@ -62,8 +62,7 @@ struct ByteStore: Sendable {
 
     /// Calls `body` with the bytes of `span` (empty for ``ByteSpan/none``).
     @inline(__always)
-    func withBytes<Result>(_ span: ByteSpan, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result
-    {
+    func withBytes<Result>(_ span: ByteSpan, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         try bytes.withUnsafeBufferPointer { try body(span.buffer(in: $0)) }
     }
 
