@@ -120,6 +120,7 @@ public struct KeyedPhrases: Sendable {
 
     /// The phrases, as values (for tests and callers that want them; the plan reads the entries).
     /// - Parameter path: The file the phrases were read from.
+    /// - Returns: One ``Phrase`` per entry, in file order.
     func phrases(path: String) -> [Phrase] {
         entries.indices.map { index in
             let entry = entries[index]

@@ -10,6 +10,7 @@ enum FieldBytes: Sendable {
     /// - Parameters:
     ///   - base: The start of the file the field was read from.
     ///   - body: Receives the bytes.
+    /// - Returns: What `body` returns.
     @inline(__always)
     func withBuffer<Result>(in base: UnsafePointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         switch self {

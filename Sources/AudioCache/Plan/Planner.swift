@@ -73,16 +73,22 @@ public struct Planner: Sendable {
             let totalBytes = files.reduce(0) { $0 + $1.size }
             var mergedBytes = 0
             var mergedPhrases = 0
+            var reading = 0
+            // Reading goes on while this task merges (the merge is the only serial step), but at
+            // most one file ahead of it beyond those being read, to bound the memory held.
             func startMore() {
-                while next < files.count && next - merged < options.concurrency {
+                while next < files.count && reading < options.concurrency && next - merged <= options.concurrency {
                     let index = next
                     group.addTask { (index, Self.read(files[index], options: options)) }
                     next += 1
+                    reading += 1
                 }
             }
             startMore()
             while let (index, outcome) = try await group.next() {
+                reading -= 1
                 finished[index] = outcome
+                startMore()
                 while let outcome = finished.removeValue(forKey: merged) {
                     try Task.checkCancellation()
                     if !outcome.problems.isEmpty && !options.skipInvalid {
