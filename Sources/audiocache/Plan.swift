@@ -94,7 +94,7 @@ extension AudioCacheCommand {
             }
             for problem in plan.problems { printError(problem.description) }
             if json {
-                try PlanDocument(plan: plan, cache: cache, listRenderings: list).write(to: .standardOutput)
+                try await PlanDocument(plan: plan, cache: cache, listRenderings: list).write(to: .standardOutput)
             } else {
                 print(plan.summaryText(cache: cache), terminator: "")
             }

@@ -202,7 +202,8 @@ import Testing
         #expect(conflict.variants.map { $0.sources.map(\.line) } == (0..<20).map { [$0 + 100, $0 + 120] })
     }
 
-    @Test func writingToAFileGivesTheSameBytesInChunks() throws {
+    @Test(arguments: [1, 7, 2_048])
+    func writingToAFileGivesTheSameBytesInChunks(collisionsPerPart: Int) async throws {
         // Megabytes, so that the document is written in more than one chunk.
         var builder = PlanBuilder()
         for file in 0..<6 {
@@ -228,7 +229,7 @@ import Testing
         let path = folder.url.appendingPathComponent("plan.json").path
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        try document.write(to: handle)
+        try await document.write(to: handle, collisionsPerPart: collisionsPerPart)
         try handle.close()
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == expected)
     }

@@ -34,43 +34,61 @@ public struct PlanDocument: Sendable {
     /// - Returns: UTF-8 bytes.
     public func jsonData() -> Data {
         var writer = JSONWriter(capacity: 1 << 16)
-        write(into: &writer) { _ in }
+        writeHead(into: &writer)
+        let sources = plan.occurrences.collidedSources(in: plan.renderings)
+        writeCollisions(plan.occurrences.collided.indices, sources: sources, into: &writer)
+        writeTail(into: &writer) { _ in }
         return Data(writer.bytes)
     }
 
     /// Writes the document, as ``jsonData()`` returns it, to a file handle in chunks, so that the
-    /// whole document is never held in memory.
-    /// - Parameter handle: Where to write, such as `FileHandle.standardOutput`.
-    /// - Throws: The error of a failed write (a closed pipe, a full disk).
-    public func write(to handle: FileHandle) throws {
+    /// whole document is never held in memory. The collisions, the longest part, are laid out in
+    /// parts on all processors and written in order.
+    /// - Parameters:
+    ///   - handle: Where to write, such as `FileHandle.standardOutput`.
+    ///   - collisionsPerPart: How many collisions one part lays out.
+    /// - Throws: The error of a failed write (a closed pipe, a full disk); `CancellationError`.
+    public func write(to handle: FileHandle, collisionsPerPart: Int = 2_048) async throws {
         let chunkSize = 1 << 20
         var writer = JSONWriter(capacity: chunkSize + chunkSize / 4)
         func flush(_ writer: inout JSONWriter) throws {
             try writer.bytes.withUnsafeBytes { try handle.write(contentsOf: $0) }
             writer.removeAll()
         }
-        try write(into: &writer) { writer in
+        writeHead(into: &writer)
+        let sources = plan.occurrences.collidedSources(in: plan.renderings)
+        let count = plan.occurrences.collided.count
+        let perPart = max(1, collisionsPerPart)
+        try await forEachInOrder(count: (count + perPart - 1) / perPart, width: activeProcessorCount()) { part in
+            let entries = part * perPart..<min(count, (part + 1) * perPart)
+            var fragment = JSONWriter(elementsAt: 2, afterElements: part > 0, capacity: chunkSize)
+            writeCollisions(entries, sources: sources, into: &fragment)
+            return fragment.bytes
+        } consume: { _, fragment in
+            writer.append(fragment: fragment)
+            if writer.count >= chunkSize { try flush(&writer) }
+        }
+        try writeTail(into: &writer) { writer in
             if writer.count >= chunkSize { try flush(&writer) }
         }
         try flush(&writer)
     }
 
-    /// Writes the document into `writer`, keys in byte order, calling `checkpoint` after each
-    /// element of the long arrays so that the caller can take the bytes out.
-    private func write(
-        into writer: inout JSONWriter,
-        checkpoint: (inout JSONWriter) throws -> Void
-    ) rethrows {
-        let occurrences = plan.occurrences
+    /// Writes the start of the document, keys in byte order, up to the opened `collisions` array.
+    private func writeHead(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("cache")
         writer.string(cache)
-
         writer.key("collisions")
         writer.beginArray()
-        let collisions = occurrences.collisionVariants(in: plan.renderings, limit: .max)
-        for entry in 0..<collisions.count {
-            let index = Int(occurrences.collided[entry])
+    }
+
+    /// Writes the `collisions[]` elements of the collided renderings `entries`.
+    private func writeCollisions(_ entries: Range<Int>, sources: CollidedSources, into writer: inout JSONWriter) {
+        let occurrences = plan.occurrences
+        let collisions = occurrences.collisionVariants(in: plan.renderings, entries: entries, sources: sources)
+        for (entry, collided) in entries.enumerated() {
+            let index = Int(occurrences.collided[collided])
             let group = plan.renderings.groups[Int(plan.renderings.groupIndices[index])]
             writeVariantEntry(
                 .key(plan.renderings.keys[index]),
@@ -79,8 +97,16 @@ public struct PlanDocument: Sendable {
                 in: collisions,
                 into: &writer
             )
-            try checkpoint(&writer)
         }
+    }
+
+    /// Writes the rest of the document after the collisions, calling `checkpoint` after each
+    /// element of the long arrays so that the caller can take the bytes out.
+    private func writeTail(
+        into writer: inout JSONWriter,
+        checkpoint: (inout JSONWriter) throws -> Void
+    ) rethrows {
+        let occurrences = plan.occurrences
         writer.endArray()
 
         writer.key("files")

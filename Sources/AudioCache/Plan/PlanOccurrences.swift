@@ -78,26 +78,60 @@ struct PlanOccurrences: Sendable {
     /// indexes of their sources: what ``collisions(in:limit:)`` lists, without building a
     /// ``PhraseSource`` per occurrence.
     func collisionVariants(in renderings: RenderingList, limit: Int) -> VariantTable {
-        let chosen = collided.prefix(limit)
-        // The entry of each chosen rendering, by rendering index; -1 for the others.
-        var entries = [Int32](repeating: -1, count: chosen.isEmpty ? 0 : renderings.count)
-        var firsts: [Variant] = []
-        firsts.reserveCapacity(chosen.count)
-        for index in chosen {
-            entries[Int(index)] = Int32(firsts.count)
-            firsts.append(Variant(text: renderings.text(at: Int(index)), modelID: renderings.modelID(at: Int(index))))
-        }
-        var builder = VariantTable.Builder(firsts: firsts)
-        if !chosen.isEmpty {
-            for (sourceIndex, renderingIndex) in sourceRendering.enumerated() {
-                let entry = Int(entries[Int(renderingIndex)])
-                guard entry >= 0 else { continue }
+        let entries = 0..<min(limit, collided.count)
+        return collisionVariants(
+            in: renderings,
+            entries: entries,
+            sources: collidedSources(in: renderings, limit: limit)
+        )
+    }
+
+    /// The variants of the collided renderings `collided[entries]`: entry `e` of the table is
+    /// `collided[entries.lowerBound + e]`. Parts of the collisions can be worked out in parallel
+    /// from one ``CollidedSources``.
+    func collisionVariants(
+        in renderings: RenderingList,
+        entries: Range<Int>,
+        sources grouped: CollidedSources
+    ) -> VariantTable {
+        var builder = VariantTable.Builder(
+            firsts: collided[entries].map { index in
+                Variant(text: renderings.text(at: Int(index)), modelID: renderings.modelID(at: Int(index)))
+            }
+        )
+        for (entry, collidedEntry) in entries.enumerated() {
+            for source in grouped.sources(of: collidedEntry) {
                 // A rendering's text and model are its first source's: only the others differ.
-                let variant = differing[Int32(sourceIndex)].map { self.variant($0, in: renderings) }
-                builder.add(variant, to: entry, source: Int32(sourceIndex))
+                let variant = differing[source].map { self.variant($0, in: renderings) }
+                builder.add(variant, to: entry, source: source)
             }
         }
         return builder.finish()
+    }
+
+    /// The sources of the first `limit` collided renderings, grouped by rendering, each group in
+    /// file order: one pass over all sources, a counting sort.
+    func collidedSources(in renderings: RenderingList, limit: Int = .max) -> CollidedSources {
+        let chosen = collided.prefix(limit)
+        guard !chosen.isEmpty else { return CollidedSources(starts: [0], sources: []) }
+        // The entry of each chosen rendering, by rendering index; -1 for the others.
+        var entries = [Int32](repeating: -1, count: renderings.count)
+        for (entry, index) in chosen.enumerated() { entries[Int(index)] = Int32(entry) }
+        var starts = [Int32](repeating: 0, count: chosen.count + 1)
+        for rendering in sourceRendering {
+            let entry = entries[Int(rendering)]
+            if entry >= 0 { starts[Int(entry) + 1] += 1 }
+        }
+        for entry in 0..<chosen.count { starts[entry + 1] += starts[entry] }
+        var next = starts
+        var sources = [Int32](repeating: 0, count: Int(starts[chosen.count]))
+        for (source, rendering) in sourceRendering.enumerated() {
+            let entry = Int(entries[Int(rendering)])
+            guard entry >= 0 else { continue }
+            sources[Int(next[entry])] = Int32(source)
+            next[entry] += 1
+        }
+        return CollidedSources(starts: starts, sources: sources)
     }
 
     /// The texts of the first `limit` conflicting ids (entry `e` is `conflictingIDs[e]`), with the
@@ -149,6 +183,19 @@ struct CompactSource: Sendable {
     var column: Int32
     /// The id's bytes in ``PlanOccurrences/strings``, or ``ByteSpan/none``.
     var id: ByteSpan
+}
+
+/// The sources of collided renderings, grouped by collision entry, each group in file order.
+struct CollidedSources: Sendable {
+    /// Where each entry's sources start in ``sources``, and where the last one ends.
+    var starts: [Int32]
+    /// The source indexes, entry by entry.
+    var sources: [Int32]
+
+    /// The source indexes of entry `entry`, in file order.
+    func sources(of entry: Int) -> ArraySlice<Int32> {
+        sources[Int(starts[entry])..<Int(starts[entry + 1])]
+    }
 }
 
 /// The text and model of an occurrence that differs from its rendering's.

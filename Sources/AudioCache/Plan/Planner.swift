@@ -66,51 +66,27 @@ public struct Planner: Sendable {
         builder.skip(found.problems)
         let files = found.files
         let options = self.options
-        try await withThrowingTaskGroup(of: (Int, FileOutcome).self) { group in
-            var next = 0
-            var merged = 0
-            var finished: [Int: FileOutcome] = [:]
-            let totalBytes = files.reduce(0) { $0 + $1.size }
-            var mergedBytes = 0
-            var mergedPhrases = 0
-            var reading = 0
-            // Reading goes on while this task merges (the merge is the only serial step), but at
-            // most one file ahead of it beyond those being read, to bound the memory held.
-            func startMore() {
-                while next < files.count && reading < options.concurrency && next - merged <= options.concurrency {
-                    let index = next
-                    group.addTask { (index, Self.read(files[index], options: options)) }
-                    next += 1
-                    reading += 1
-                }
+        let totalBytes = files.reduce(0) { $0 + $1.size }
+        var mergedBytes = 0
+        var mergedPhrases = 0
+        try await forEachInOrder(count: files.count, width: options.concurrency) { index in
+            Self.read(files[index], options: options)
+        } consume: { index, outcome in
+            if !outcome.problems.isEmpty && !options.skipInvalid {
+                throw AudioCacheError.gathering(outcome.problems)
             }
-            startMore()
-            while let (index, outcome) = try await group.next() {
-                reading -= 1
-                finished[index] = outcome
-                startMore()
-                while let outcome = finished.removeValue(forKey: merged) {
-                    try Task.checkCancellation()
-                    if !outcome.problems.isEmpty && !options.skipInvalid {
-                        group.cancelAll()
-                        throw AudioCacheError.gathering(outcome.problems)
-                    }
-                    builder.skip(outcome.problems)
-                    mergedBytes += files[merged].size
-                    mergedPhrases += outcome.phrases.count
-                    let expected = Self.expectedPhrases(seen: mergedPhrases, inBytes: mergedBytes, ofBytes: totalBytes)
-                    let count = outcome.phrases.count
-                    // Texts and ids are parts of the files, so the files' size bounds their bytes;
-                    // room reserved and never written costs address space, not memory.
-                    builder.reserveCapacity(
-                        phrases: max(count, expected - (mergedPhrases - count)),
-                        bytes: merged == 0 ? totalBytes : 0
-                    )
-                    builder.add(file: outcome.path, phrases: outcome.phrases)
-                    merged += 1
-                }
-                startMore()
-            }
+            builder.skip(outcome.problems)
+            mergedBytes += files[index].size
+            mergedPhrases += outcome.phrases.count
+            let expected = Self.expectedPhrases(seen: mergedPhrases, inBytes: mergedBytes, ofBytes: totalBytes)
+            let count = outcome.phrases.count
+            // Texts and ids are parts of the files, so the files' size bounds their bytes; room
+            // reserved and never written costs address space, not memory.
+            builder.reserveCapacity(
+                phrases: max(count, expected - (mergedPhrases - count)),
+                bytes: index == 0 ? totalBytes : 0
+            )
+            builder.add(file: outcome.path, phrases: outcome.phrases)
         }
         return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
     }

@@ -37,6 +37,29 @@ struct JSONWriter {
         isCompact = compact
     }
 
+    /// Creates a writer for elements of an array that another writer opened, at depth `depth`
+    /// (its `beginArray()` made it that deep): its bytes belong right after that writer's, laid
+    /// out as if that writer had written them (see ``append(fragment:)``). Long arrays can so be
+    /// written in parts, in parallel.
+    /// - Parameters:
+    ///   - depth: The depth of the array's elements: 1 for the elements of a top-level array.
+    ///   - afterElements: Whether elements come before these in the array.
+    ///   - capacity: The bytes to reserve room for.
+    init(elementsAt depth: Int, afterElements: Bool, capacity: Int = 0) {
+        self.init(capacity: capacity)
+        self.depth = depth
+        isEmpty = !afterElements
+    }
+
+    /// Appends the bytes of a writer made with ``init(elementsAt:afterElements:capacity:)`` for
+    /// the array this writer has open.
+    /// - Parameter fragment: The elements' bytes.
+    mutating func append(fragment: [UInt8]) {
+        guard !fragment.isEmpty else { return }
+        bytes.append(contentsOf: fragment)
+        isEmpty = false
+    }
+
     /// The number of bytes in ``bytes``.
     var count: Int { bytes.count }
 
