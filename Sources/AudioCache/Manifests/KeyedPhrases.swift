@@ -84,6 +84,13 @@ public struct KeyedPhrases: Sendable {
         )
     }
 
+    /// Makes room for the phrases of a file of `bytes` bytes, whose texts and ids take at most as
+    /// many bytes (room reserved and never written costs address space, not memory).
+    mutating func reserveCapacity(forFileOfSize bytes: Int) {
+        strings.reserveCapacity(adding: bytes)
+        entries.reserveCapacity(bytes / 64)
+    }
+
     /// Stores one phrase that passed validation.
     mutating func append(
         text: UnsafeBufferPointer<UInt8>,

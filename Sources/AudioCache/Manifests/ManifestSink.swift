@@ -44,6 +44,13 @@ public struct ManifestSink: Sendable {
         self.hasher = KeyHasher(scheme: keyScheme)
     }
 
+    /// Makes room for the phrases of a file of `bytes` bytes, so that they are stored without
+    /// being copied as they grow.
+    /// - Parameter bytes: The size of the file.
+    public mutating func reserveCapacity(forFileOfSize bytes: Int) {
+        keyed.reserveCapacity(forFileOfSize: bytes)
+    }
+
     /// Whether the file has produced so many problems that reading on is pointless.
     public var isSaturated: Bool { problems.count >= limits.maxProblemsPerFile }
 

@@ -7,14 +7,15 @@
 /// phrase or rendering is a heap object.
 public struct PlanBuilder: Sendable {
     private var list = RenderingList()
-    private var indexByKey = OpenHashTable<CacheKey>()
+    /// The rendering of each key, by the key's first 64 bits (uniform under MD5).
+    private var indexByKey = OpenHashTable()
     private var groupIndex: [GroupKey: Int32] = [:]
     private var modelIndex: [String: Int32] = [:]
     private var phrasesPerGroup: [Int] = []
     private var collided: Set<Int32> = []
     /// The first source of each id (within a group), by a 64-bit hash of the id and group; equal
     /// hashes are told apart by the bytes of the ids, so a hash collision never merges two ids.
-    private var firstSourceByID = OpenHashTable<UInt64>()
+    private var firstSourceByID = OpenHashTable()
     /// Ids used for different texts, with their first source.
     private var conflictingIDs: [IDKey: Int32] = [:]
     private var problems: [AudioCacheError] = []
@@ -62,10 +63,11 @@ public struct PlanBuilder: Sendable {
         list.occurrences.files.append(file)
         let groups = phrases.groups.map { group(voiceID: $0.voiceID, language: $0.language) }
         let models = phrases.models.map { model($0) }
-        // Moved out for the loop, so that its look-ups can read the rest of `self`.
+        // Moved out for the loop, so that their look-ups can read the rest of `self`.
+        var keys = indexByKey
         var ids = firstSourceByID
-        firstSourceByID = OpenHashTable()
-        defer { firstSourceByID = ids }
+        (indexByKey, firstSourceByID) = (OpenHashTable(), OpenHashTable())
+        defer { (indexByKey, firstSourceByID) = (keys, ids) }
         phrases.strings.bytes.withUnsafeBufferPointer { bytes in
             for entry in phrases.entries {
                 add(
@@ -75,6 +77,7 @@ public struct PlanBuilder: Sendable {
                     group: groups[Int(entry.group)],
                     model: entry.model < 0 ? -1 : models[Int(entry.model)],
                     fileIndex: fileIndex,
+                    keys: &keys,
                     ids: &ids
                 )
             }
@@ -95,7 +98,8 @@ public struct PlanBuilder: Sendable {
         group phraseGroup: Int32,
         model: Int32,
         fileIndex: Int32,
-        ids: inout OpenHashTable<UInt64>
+        keys: inout OpenHashTable,
+        ids: inout OpenHashTable
     ) {
         let sourceIndex = Int32(list.occurrences.sources.count)
         let idSpan = id.map { list.occurrences.strings.append($0) } ?? .none
@@ -103,7 +107,7 @@ public struct PlanBuilder: Sendable {
             CompactSource(file: fileIndex, line: entry.line, column: entry.column, id: idSpan)
         )
         let candidate = Int32(list.keys.count)
-        let renderingIndex = indexByKey.insert(entry.key, candidate)
+        let renderingIndex = keys.insert(hash: entry.key.high, value: candidate) { list.keys[Int($0)] == entry.key }
         let group: Int32
         if renderingIndex == candidate {
             group = phraseGroup
@@ -128,7 +132,7 @@ public struct PlanBuilder: Sendable {
         list.occurrences.sourceRendering.append(renderingIndex)
         phrasesPerGroup[Int(group)] += 1
         guard let id else { return }
-        let first = ids.insert(idHash(entry.idHash, group), sourceIndex) { first in
+        let first = ids.insert(hash: idHash(entry.idHash, group), value: sourceIndex) { first in
             list.occurrences.strings.equals(list.occurrences.sources[Int(first)].id, id)
                 && list.groupIndices[Int(list.occurrences.sourceRendering[Int(first)])] == group
         }

@@ -109,6 +109,7 @@ public struct Planner: Sendable {
             keyScheme: options.keyScheme
         )
         sink.keepsTags = false
+        sink.reserveCapacity(forFileOfSize: file.size)
         do {
             try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
                 try file.format.read(bytes, into: &sink)
