@@ -1,3 +1,4 @@
+import AudioCacheTestSupport
 import Testing
 
 @testable import AudioCache
@@ -42,6 +43,38 @@ import Testing
         #expect(FieldRules.problem(withText: "a\u{0}b", maxCharacters: 10)?.contains("U+0000") == true)
         #expect(FieldRules.problem(withText: "ñññññ", maxCharacters: 4)?.contains("5 characters") == true)
         #expect(FieldRules.problem(withText: "line\r\nnext\tcol", maxCharacters: 20) == nil)
+        #expect(FieldRules.problem(withText: "abcdefgh\u{7F}", maxCharacters: 20)?.contains("U+007F") == true)
+        #expect(FieldRules.problem(withText: "\u{1C}\u{1F}", maxCharacters: 20)?.contains("U+001C") == true)
+    }
+
+    /// The text rules read what normalizing noticed (one pass); they must say what a plain walk
+    /// over the scalars says, for texts mixing words, whitespace of every kind and control bytes.
+    @Test func textRulesAgreeWithAWalkOverTheScalars() {
+        let pieces = [
+            "a", "Word", "ÉTÉ", "Σ", "İ", "日本", "🙂", " ", "  ", "\t", "\n", "\r", "\u{A0}", "\u{3000}", "\u{85}",
+            "\u{0}", "\u{7}", "\u{B}", "\u{1C}", "\u{7F}", "abcdefghij", "ABCDEFGH\u{7F}", "\u{200B}",
+        ]
+        var generator = SplitMix64(seed: 7)
+        for _ in 0..<3_000 {
+            let count = Int(generator.next() % 12)
+            let text = (0..<count).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            let scalars = text.unicodeScalars
+            let control = scalars.first { $0.value < 0x20 && ![9, 10, 13].contains($0.value) || $0.value == 0x7F }
+            let expected: String? =
+                if let control {
+                    "text contains the control character U+\(FieldRules.hex4(control.value)); remove it"
+                } else if scalars.isEmpty {
+                    "text is empty"
+                } else if scalars.allSatisfy(PythonText.isSpace) {
+                    "text holds only whitespace"
+                } else if scalars.count > 40 {
+                    "text is \(scalars.count) characters long; the limit is 40 (see --max-text-length)"
+                } else {
+                    nil
+                }
+            #expect(FieldRules.problem(withText: text, maxCharacters: 40) == expected, "\(Array(text.unicodeScalars))")
+            #expect(FieldRules.check(text: text, maxCharacters: 40).characters == scalars.count)
+        }
     }
 }
 

@@ -10,6 +10,8 @@ public struct KeyHasher: Sendable {
     public let scheme: KeyScheme
     private let table: PythonCaseTable
     private var scratch: [UInt8]
+    /// The length of the normalized text at the start of `scratch`.
+    private var normalizedCount = 0
 
     /// Creates a hasher.
     /// - Parameter scheme: The key scheme.
@@ -38,32 +40,56 @@ public struct KeyHasher: Sendable {
     ///   - language: The language, used as is.
     /// - Returns: The key.
     mutating func key(utf8 text: UnsafeBufferPointer<UInt8>, voiceID: String, language: String) -> CacheKey {
+        _ = normalize(utf8: text)
+        return key(voiceID: voiceID, language: language)
+    }
+
+    /// The first half of keying a phrase: normalizes its text into the hasher's buffer and tells
+    /// what was noticed on the way (length, control characters, whether only whitespace), so that
+    /// the text is checked and keyed in one pass. Finish with ``key(voiceID:language:)``.
+    /// - Parameter text: The UTF-8 of the text as written, well-formed.
+    /// - Returns: What the text holds.
+    mutating func normalize(utf8 text: UnsafeBufferPointer<UInt8>) -> TextFacts {
+        let needed = PythonTextTransform.capacity(forInputCount: text.count)
+        if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
+        let table = self.table
+        var facts = TextFacts()
+        normalizedCount = scratch.withUnsafeMutableBufferPointer { buffer in
+            guard let output = buffer.baseAddress else { preconditionFailure("the scratch buffer is never empty") }
+            return PythonTextTransform.transform(text, splitting: true, into: output, table: table, facts: &facts)
+        }
+        facts.normalizedCount = normalizedCount
+        return facts
+    }
+
+    /// The second half of keying a phrase: the key of the text ``normalize(utf8:)`` took last,
+    /// spoken by `voiceID` in `language`.
+    /// - Parameters:
+    ///   - voiceID: The voice id, used as is.
+    ///   - language: The language, used as is.
+    /// - Returns: The key.
+    mutating func key(voiceID: String, language: String) -> CacheKey {
         switch scheme {
         case .md5TextVoiceLanguageV1:
-            return md5TextVoiceLanguage(text: text, voiceID: voiceID, language: language)
+            return md5TextVoiceLanguage(voiceID: voiceID, language: language)
         }
     }
 
-    private mutating func md5TextVoiceLanguage(
-        text: UnsafeBufferPointer<UInt8>,
-        voiceID: String,
-        language: String
-    ) -> CacheKey {
-        let table = self.table
+    private mutating func md5TextVoiceLanguage(voiceID: String, language: String) -> CacheKey {
+        let textCount = normalizedCount
         // Moved out and back so that the closures below neither capture `self` nor copy the buffer.
         var scratch = self.scratch
         self.scratch = []
         defer { self.scratch = scratch }
         return PythonTextTransform.withUTF8(voiceID) { voice in
             PythonTextTransform.withUTF8(language) { language in
-                let needed =
-                    PythonTextTransform.capacity(forInputCount: text.count) + voice.count + language.count + 2
-                if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
+                let needed = textCount + voice.count + language.count + 2
+                if scratch.count < needed { scratch += [UInt8](repeating: 0, count: needed - scratch.count) }
                 return scratch.withUnsafeMutableBufferPointer { buffer in
                     guard let output = buffer.baseAddress else {
                         preconditionFailure("the scratch buffer is never empty")
                     }
-                    var length = PythonTextTransform.transform(text, splitting: true, into: output, table: table)
+                    var length = textCount
                     output[length] = UInt8(ascii: "|")
                     length += 1
                     if let source = voice.baseAddress { (output + length).update(from: source, count: voice.count) }
@@ -86,4 +112,14 @@ public struct KeyHasher: Sendable {
             }
         }
     }
+}
+
+/// What normalizing a text noticed about it, for the text rules (``FieldRules``).
+struct TextFacts: Sendable {
+    /// The length of the text in Unicode scalars.
+    var scalars = 0
+    /// The first control character other than tab, line feed and carriage return, if any.
+    var control: UInt8?
+    /// The length of the normalized text in bytes: 0 exactly when the text is only whitespace.
+    var normalizedCount = 0
 }

@@ -30,6 +30,20 @@ enum PythonTextTransform {
         into output: UnsafeMutablePointer<UInt8>,
         table: PythonCaseTable
     ) -> Int {
+        var facts = TextFacts()
+        return transform(input, splitting: splitting, into: output, table: table, facts: &facts)
+    }
+
+    /// ``transform(_:splitting:into:table:)`` that also counts the scalars of the input and
+    /// notes its first control character (other than tab, line feed and carriage return).
+    @inline(__always)
+    static func transform(
+        _ input: UnsafeBufferPointer<UInt8>,
+        splitting: Bool,
+        into output: UnsafeMutablePointer<UInt8>,
+        table: PythonCaseTable,
+        facts: inout TextFacts
+    ) -> Int {
         guard let bytes = input.baseAddress else { return 0 }
         let count = input.count
         let asciiMap = splitting ? table.asciiNormalize : table.asciiLower
@@ -48,12 +62,17 @@ enum PythonTextTransform {
                         UnsafeMutableRawPointer(output + written).storeBytes(of: lowered.littleEndian, as: UInt64.self)
                         read &+= plain
                         written &+= plain
+                        facts.scalars &+= plain
                         afterSpace = word >> UInt64(8 &* (plain &- 1)) & 0xFF == 0x20
                         if plain == 8 { continue }
                     }
                 }
                 let byte = bytes[read]
+                facts.scalars &+= 1
                 if byte < 0x80 {
+                    if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F {
+                        facts.control = facts.control ?? byte
+                    }
                     let lowered = ascii[Int(byte)]
                     output[written] = lowered
                     read &+= 1
@@ -124,6 +143,8 @@ enum PythonTextTransform {
             special |= ~atLeast21 & notSpace & high  // control bytes, some of them whitespace
             special |= space & (space << 8)  // the second of two spaces
             if afterSpace { special |= space & 0x80 }  // a space after a space or at the start
+            let delete = word ^ 0x7F7F_7F7F_7F7F_7F7F
+            special |= (delete &- 0x0101_0101_0101_0101) & ~delete & high  // U+007F, a control character
         }
         let upper = (word &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(word &+ 0x2525_2525_2525_2525) & high
         return (word | upper >> 2, special == 0 ? 8 : special.trailingZeroBitCount >> 3)

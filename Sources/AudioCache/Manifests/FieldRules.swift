@@ -68,39 +68,24 @@ public enum FieldRules {
     /// ``check(text:maxCharacters:)`` on well-formed UTF-8.
     static func check(utf8 bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int) -> (characters: Int, problem: String?)
     {
-        // A scalar is counted at its lead byte, and the control characters in question are single
-        // bytes that never occur inside a multi-byte sequence.
-        var count = 0
-        var control: UInt8?
-        for byte in bytes {
-            if byte & 0xC0 != 0x80 { count += 1 }
-            if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F {
-                control = byte
-                break
-            }
-        }
-        if let control {
-            return (count, "text contains the control character U+\(hex4(UInt32(control))); remove it")
-        }
-        if count == 0 { return (0, "text is empty") }
-        if isBlank(utf8: bytes) { return (count, "text holds only whitespace") }
-        if count > maxCharacters {
-            return (count, "text is \(count) characters long; the limit is \(maxCharacters) (see --max-text-length)")
-        }
-        return (count, nil)
+        var hasher = KeyHasher()
+        let facts = hasher.normalize(utf8: bytes)
+        return (facts.scalars, problem(withText: facts, maxCharacters: maxCharacters))
     }
 
-    /// Whether well-formed UTF-8 holds only whitespace (by Python's `str.isspace`); usually settled
-    /// by the first byte.
-    private static func isBlank(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var offset = 0
-        while offset < bytes.count {
-            let (scalar, length) = PythonTextTransform.decode(base, at: offset)
-            if PythonCaseTable.shared.entry(scalar) != PythonCaseTable.space { return false }
-            offset += length
+    /// The first problem with a text, from what normalizing it noticed (see
+    /// ``KeyHasher/normalize(utf8:)``, which checks and keys a phrase's text in one pass).
+    static func problem(withText facts: TextFacts, maxCharacters: Int) -> String? {
+        if let control = facts.control {
+            return "text contains the control character U+\(hex4(UInt32(control))); remove it"
         }
-        return true
+        if facts.scalars == 0 { return "text is empty" }
+        // Normalizing drops whitespace, and only whitespace.
+        if facts.normalizedCount == 0 { return "text holds only whitespace" }
+        if facts.scalars > maxCharacters {
+            return "text is \(facts.scalars) characters long; the limit is \(maxCharacters) (see --max-text-length)"
+        }
+        return nil
     }
 
     private static func isSafe(_ value: String, maxLength: Int, extra: [UInt8]) -> Bool {

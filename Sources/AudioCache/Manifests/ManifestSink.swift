@@ -104,8 +104,8 @@ public struct ManifestSink: Sendable {
         line: Int?,
         column: Int? = nil
     ) {
-        let (characters, problem) = FieldRules.check(utf8: text, maxCharacters: limits.maxTextCharacters)
-        if let problem {
+        let facts = hasher.normalize(utf8: text)
+        if let problem = FieldRules.problem(withText: facts, maxCharacters: limits.maxTextCharacters) {
             return report(.badData(at: location(line, column), problem))
         }
         guard let voiceID = defaults.voiceID ?? outerDefaults.voiceID else {
@@ -166,8 +166,8 @@ public struct ManifestSink: Sendable {
         keyed.append(
             text: text,
             id: id,
-            key: hasher.key(utf8: text, voiceID: voiceID, language: language),
-            characters: characters,
+            key: hasher.key(voiceID: voiceID, language: language),
+            characters: facts.scalars,
             voiceID: voiceID,
             language: language,
             modelID: modelID,
