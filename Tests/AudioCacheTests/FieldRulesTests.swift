@@ -108,4 +108,21 @@ import Testing
         #expect(sink.phrases.count == 40)
         #expect(sink.problems.map(\.location?.line) == [99])
     }
+
+    /// Voice and language pairs are remembered in a small cache; pairs that share a slot, or a
+    /// voice under several languages, must each keep their own voice, language and key.
+    @Test func manyPairsInTurnKeepTheirOwnVoiceAndLanguage() {
+        var sink = ManifestSink(path: "a.csv")
+        let pairs = (0..<300).map { ("v\($0 % 97)", ["es", "en", "fr", "de-AT"][$0 % 4]) }
+        for (line, (voice, language)) in pairs.enumerated() {
+            sink.add(raw("Hola", voice: voice, language: language, line: line + 2))
+        }
+        sink.add(raw("Hola", voice: "v1", language: "es/..", line: 999))
+        #expect(sink.phrases.map { "\($0.voiceID)|\($0.language)" } == pairs.map { "\($0.0)|\($0.1)" })
+        #expect(sink.problems.map(\.location?.line) == [999])
+        #expect(
+            sink.takeKeyedPhrases().entries.map(\.key)
+                == pairs.map { KeyScheme.md5TextVoiceLanguageV1.key(text: "Hola", voiceID: $0.0, language: $0.1) }
+        )
+    }
 }

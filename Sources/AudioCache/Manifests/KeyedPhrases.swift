@@ -32,9 +32,7 @@ public struct KeyedPhrases: Sendable {
     /// Each phrase's tags, when they are kept; empty otherwise.
     private(set) var tags: [[String: String]] = []
     private var groupNumbers: [GroupKey: Int32] = [:]
-    private var lastGroup: Int32 = -1
     private var modelNumbers: [String: Int32] = [:]
-    private var lastModel: Int32 = -1
 
     /// The number of phrases.
     public var count: Int { entries.count }
@@ -76,9 +74,8 @@ public struct KeyedPhrases: Sendable {
             id: id,
             key: key,
             characters: characters,
-            voiceID: phrase.voiceID,
-            language: phrase.language,
-            modelID: phrase.modelID,
+            group: group(voiceID: phrase.voiceID, language: phrase.language),
+            model: phrase.modelID.map { model($0) } ?? -1,
             line: phrase.location.line ?? 0,
             column: phrase.location.column ?? 0
         )
@@ -97,9 +94,8 @@ public struct KeyedPhrases: Sendable {
         id: UnsafeBufferPointer<UInt8>?,
         key: CacheKey,
         characters: Int,
-        voiceID: String,
-        language: String,
-        modelID: String?,
+        group: Int32,
+        model: Int32,
         line: Int,
         column: Int
     ) {
@@ -114,8 +110,8 @@ public struct KeyedPhrases: Sendable {
                 characters: Int32(clamping: characters),
                 line: Int32(clamping: line),
                 column: Int32(clamping: column),
-                group: group(voiceID: voiceID, language: language),
-                model: model(modelID)
+                group: group,
+                model: model
             )
         )
     }
@@ -158,12 +154,11 @@ public struct KeyedPhrases: Sendable {
         return hash
     }
 
-    /// The number of a voice and language pair; manifests mostly repeat the previous line's.
-    private mutating func group(voiceID: String, language: String) -> Int32 {
-        if lastGroup >= 0 {
-            let last = groups[Int(lastGroup)]
-            if sameBytes(last.voiceID, voiceID) && sameBytes(last.language, language) { return lastGroup }
-        }
+    /// The number of a voice and language pair, after numbering it if it is new.
+    ///
+    /// Voices and languages are checked before they get here, so they are ASCII and `String`'s
+    /// equality is byte equality.
+    mutating func group(voiceID: String, language: String) -> Int32 {
         let key = GroupKey(voiceID: voiceID, language: language)
         let candidate = Int32(groups.count)
         let number = groupNumbers[key, default: candidate]
@@ -171,20 +166,17 @@ public struct KeyedPhrases: Sendable {
             groupNumbers[key] = number
             groups.append(key)
         }
-        lastGroup = number
         return number
     }
 
-    private mutating func model(_ modelID: String?) -> Int32 {
-        guard let modelID else { return -1 }
-        if lastModel >= 0 && sameBytes(models[Int(lastModel)], modelID) { return lastModel }
+    /// The number of a model, after numbering it if it is new (models are ASCII, as voices).
+    mutating func model(_ modelID: String) -> Int32 {
         let candidate = Int32(models.count)
         let number = modelNumbers[modelID, default: candidate]
         if number == candidate {
             modelNumbers[modelID] = number
             models.append(modelID)
         }
-        lastModel = number
         return number
     }
 }

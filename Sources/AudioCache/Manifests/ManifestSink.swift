@@ -22,9 +22,10 @@ public struct ManifestSink: Sendable {
     /// The problems found so far, in file order.
     public private(set) var problems: [AudioCacheError] = []
 
-    // Voices and languages that passed validation lately: manifests repeat a few on every line.
-    private var validVoices = RecentValues()
-    private var validLanguages = RecentValues()
+    // Voice and language pairs and models that passed validation lately, with their numbers:
+    // manifests repeat a few on every line.
+    private var recentGroups = RecentValues<Int32>()
+    private var recentModels = RecentValues<Int32>()
 
     /// Creates a sink for one file.
     /// - Parameters:
@@ -116,7 +117,10 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
-        if !validVoices.contains(voiceID) {
+        let group: Int32
+        if let known = recentGroups.value(for: voiceID, defaults.language ?? outerDefaults.language ?? "") {
+            group = known
+        } else {
             guard FieldRules.isValidVoiceID(voiceID) else {
                 return report(
                     .badData(
@@ -125,17 +129,14 @@ public struct ManifestSink: Sendable {
                     )
                 )
             }
-            validVoices.insert(voiceID)
-        }
-        guard let language = defaults.language ?? outerDefaults.language else {
-            return report(
-                .badData(
-                    at: location(line, column),
-                    "phrase has no language; set it on the line, in the file, by folder or with --language"
+            guard let language = defaults.language ?? outerDefaults.language else {
+                return report(
+                    .badData(
+                        at: location(line, column),
+                        "phrase has no language; set it on the line, in the file, by folder or with --language"
+                    )
                 )
-            )
-        }
-        if !validLanguages.contains(language) {
+            }
             guard FieldRules.isValidLanguage(language) else {
                 return report(
                     .badData(
@@ -144,16 +145,25 @@ public struct ManifestSink: Sendable {
                     )
                 )
             }
-            validLanguages.insert(language)
+            group = keyed.group(voiceID: voiceID, language: language)
+            recentGroups.insert(group, for: voiceID, language)
         }
-        let modelID = defaults.modelID ?? outerDefaults.modelID
-        if let modelID, !FieldRules.isValidModelID(modelID) {
-            return report(
-                .badData(
-                    at: location(line, column),
-                    "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-                )
-            )
+        var model: Int32 = -1
+        if let modelID = defaults.modelID ?? outerDefaults.modelID {
+            if let known = recentModels.value(for: modelID, "") {
+                model = known
+            } else {
+                guard FieldRules.isValidModelID(modelID) else {
+                    return report(
+                        .badData(
+                            at: location(line, column),
+                            "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+                        )
+                    )
+                }
+                model = keyed.model(modelID)
+                recentModels.insert(model, for: modelID, "")
+            }
         }
         if let id, !FieldRules.isValidPhraseID(utf8: id) {
             return report(
@@ -163,14 +173,14 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
+        let groupKey = keyed.groups[Int(group)]
         keyed.append(
             text: text,
             id: id,
-            key: hasher.key(voiceID: voiceID, language: language),
+            key: hasher.key(voiceID: groupKey.voiceID, language: groupKey.language),
             characters: facts.scalars,
-            voiceID: voiceID,
-            language: language,
-            modelID: modelID,
+            group: group,
+            model: model,
             line: line ?? 0,
             column: column ?? 0
         )
@@ -210,22 +220,37 @@ func quoted(_ value: String) -> String {
     return result + "\""
 }
 
-/// A few recently seen values, compared byte for byte (Swift's `==` would let the Kelvin sign
-/// U+212A pass for a `K` that was checked).
-private struct RecentValues: Sendable {
-    private var values: [String] = []
-    private var next = 0
-
-    func contains(_ value: String) -> Bool {
-        values.contains { sameBytes($0, value) }
+/// Values remembered for recently seen pairs of strings (a voice and a language, a model),
+/// compared byte for byte: Swift's `==` would let the Kelvin sign U+212A pass for a `K` that was
+/// checked.
+///
+/// A direct-mapped cache of 64 slots, indexed by a hash of the pair's bytes: one comparison per
+/// look-up however many voices a manifest interleaves.
+private struct RecentValues<Value: Sendable>: Sendable {
+    private struct Slot: Sendable {
+        var first: String
+        var second: String
+        var value: Value
     }
 
-    mutating func insert(_ value: String) {
-        if values.count < 8 {
-            values.append(value)
-        } else {
-            values[next] = value
-            next = (next + 1) % values.count
-        }
+    private var slots = [Slot?](repeating: nil, count: 64)
+
+    func value(for first: String, _ second: String) -> Value? {
+        guard let slot = slots[Self.index(first, second)], sameBytes(slot.first, first), sameBytes(slot.second, second)
+        else { return nil }
+        return slot.value
+    }
+
+    mutating func insert(_ value: Value, for first: String, _ second: String) {
+        slots[Self.index(first, second)] = Slot(first: first, second: second, value: value)
+    }
+
+    /// FNV-1a over both strings' bytes, folded to a slot.
+    private static func index(_ first: String, _ second: String) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in first.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+        for byte in second.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: hash >> 58)
     }
 }
