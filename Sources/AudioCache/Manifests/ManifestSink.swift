@@ -223,34 +223,26 @@ func quoted(_ value: String) -> String {
 /// Values remembered for recently seen pairs of strings (a voice and a language, a model),
 /// compared byte for byte: Swift's `==` would let the Kelvin sign U+212A pass for a `K` that was
 /// checked.
-///
-/// A direct-mapped cache of 64 slots, indexed by a hash of the pair's bytes: one comparison per
-/// look-up however many voices a manifest interleaves.
 private struct RecentValues<Value: Sendable>: Sendable {
-    private struct Slot: Sendable {
+    private struct Entry: Sendable {
         var first: String
         var second: String
         var value: Value
     }
 
-    private var slots = [Slot?](repeating: nil, count: 64)
+    private var cache = RecentCache<Entry>()
 
     func value(for first: String, _ second: String) -> Value? {
-        guard let slot = slots[Self.index(first, second)], sameBytes(slot.first, first), sameBytes(slot.second, second)
-        else { return nil }
-        return slot.value
+        cache.entry(hash: Self.hash(first, second)) { sameBytes($0.first, first) && sameBytes($0.second, second) }?
+            .value
     }
 
     mutating func insert(_ value: Value, for first: String, _ second: String) {
-        slots[Self.index(first, second)] = Slot(first: first, second: second, value: value)
+        cache.insert(Entry(first: first, second: second, value: value), hash: Self.hash(first, second))
     }
 
-    /// FNV-1a over both strings' bytes, folded to a slot.
-    private static func index(_ first: String, _ second: String) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in first.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0xFF) &* 0x100_0000_01b3
-        for byte in second.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(truncatingIfNeeded: hash >> 58)
+    private static func hash(_ first: String, _ second: String) -> UInt64 {
+        let hash = RecentCache<Entry>.hash(first)
+        return RecentCache<Entry>.hash(second, from: (hash ^ 0xFF) &* 0x100_0000_01b3)
     }
 }
