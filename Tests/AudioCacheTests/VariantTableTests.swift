@@ -17,7 +17,7 @@ import Testing
         return result
     }
 
-    static func grouped(_ table: VariantTable) -> [[(String, [Int32])]] {
+    static func grouped(_ table: VariantTable<Variant>) -> [[(String, [Int32])]] {
         (0..<table.count).map { entry in
             table.variants(of: entry).map { (table.variants[$0].text, Array(table.sources(of: $0))) }
         }
@@ -29,8 +29,8 @@ import Testing
     }
 
     @Test func emptyTables() {
-        #expect(VariantTable.Builder(count: 0).finish().count == 0)
-        let table = VariantTable.Builder(count: 3).finish()
+        #expect(VariantTable<Variant>.Builder(count: 0).finish().count == 0)
+        let table = VariantTable<Variant>.Builder(count: 3).finish()
         #expect(table.count == 3)
         #expect(table.variants(of: 1).isEmpty)
     }
@@ -50,13 +50,13 @@ import Testing
                 }
             }
         }
-        var builder = VariantTable.Builder(count: 4)
+        var builder = VariantTable<Variant>.Builder(count: 4)
         for (entry, text, source) in added { builder.add(Variant(text: text, modelID: nil), to: entry, source: source) }
         Self.expectSame(Self.grouped(builder.finish()), Self.naive(added, entries: 4))
     }
 
     @Test func firstVariantsNeedNoLookup() {
-        var builder = VariantTable.Builder(firsts: [
+        var builder = VariantTable<Variant>.Builder(firsts: [
             Variant(text: "US", modelID: nil), Variant(text: "a", modelID: "m"),
         ])
         builder.add(nil, to: 0, source: 0)

@@ -86,17 +86,31 @@ public struct PlanDocument: Sendable {
     /// Writes the `collisions[]` elements of the collided renderings `entries`.
     private func writeCollisions(_ entries: Range<Int>, sources: CollidedSources, into writer: inout JSONWriter) {
         let occurrences = plan.occurrences
-        let collisions = occurrences.collisionVariants(in: plan.renderings, entries: entries, sources: sources)
-        for (entry, collided) in entries.enumerated() {
-            let index = Int(occurrences.collided[collided])
-            let group = plan.renderings.groups[Int(plan.renderings.groupIndices[index])]
-            writeVariantEntry(
-                .key(plan.renderings.keys[index]),
-                group: group,
-                variants: entry,
-                in: collisions,
-                into: &writer
+        let renderings = plan.renderings
+        occurrences.strings.withBytes { strings in
+            let collisions = occurrences.collisionVariants(
+                in: renderings,
+                entries: entries,
+                sources: sources,
+                first: {
+                    BorrowedVariant(
+                        text: renderings.textSpans[$0].buffer(in: strings),
+                        model: renderings.modelIndices[$0]
+                    )
+                },
+                differing: { BorrowedVariant(text: $0.text.buffer(in: strings), model: $0.model) }
             )
+            for (entry, collided) in entries.enumerated() {
+                let index = Int(occurrences.collided[collided])
+                writeVariantEntry(
+                    .key(renderings.keys[index]),
+                    group: renderings.groups[Int(renderings.groupIndices[index])],
+                    variants: entry,
+                    in: collisions,
+                    strings: strings,
+                    into: &writer
+                )
+            }
         }
     }
 
@@ -132,11 +146,20 @@ public struct PlanDocument: Sendable {
         writer.key("id_conflicts")
         writer.beginArray()
         let conflicts = occurrences.idConflictVariants(in: plan.renderings, limit: .max)
-        for entry in 0..<conflicts.count {
-            let key = occurrences.conflictingIDs[entry]
-            let group = plan.renderings.groups[Int(key.group)]
-            writeVariantEntry(.id(key.id), group: group, variants: entry, in: conflicts, into: &writer)
-            try checkpoint(&writer)
+        try occurrences.strings.withBytes { strings in
+            for entry in 0..<conflicts.count {
+                let key = occurrences.conflictingIDs[entry]
+                let group = plan.renderings.groups[Int(key.group)]
+                writeVariantEntry(
+                    .id(key.id),
+                    group: group,
+                    variants: entry,
+                    in: conflicts,
+                    strings: strings,
+                    into: &writer
+                )
+                try checkpoint(&writer)
+            }
         }
         writer.endArray()
 
@@ -209,11 +232,12 @@ public struct PlanDocument: Sendable {
 
     /// Writes one `collisions[]` or `id_conflicts[]` object: its naming member (`key` or `id`, both
     /// sorting before `language`), `language`, `variants` and `voice_id`.
-    private func writeVariantEntry(
+    private func writeVariantEntry<V: DocumentVariant>(
         _ name: VariantEntryName,
         group: GroupKey,
         variants entry: Int,
-        in table: VariantTable,
+        in table: VariantTable<V>,
+        strings: UnsafeBufferPointer<UInt8>,
         into writer: inout JSONWriter
     ) {
         writer.beginObject()
@@ -228,22 +252,13 @@ public struct PlanDocument: Sendable {
         writer.key("language")
         writer.string(group.language)
         writer.key("variants")
-        writeVariants(of: entry, in: table, into: &writer)
-        writer.key("voice_id")
-        writer.string(group.voiceID)
-        writer.endObject()
-    }
-
-    /// Writes `variants[]`: each `model_id` when set, `sources[]` and `text`.
-    private func writeVariants(of entry: Int, in table: VariantTable, into writer: inout JSONWriter) {
+        writer.beginArray()
         let sources = plan.occurrences.sources
         let files = plan.occurrences.files
-        let strings = plan.occurrences.strings
-        writer.beginArray()
         for position in table.variants(of: entry) {
             let variant = table.variants[position]
             writer.beginObject()
-            if let modelID = variant.modelID {
+            if let modelID = variant.modelID(in: plan.renderings) {
                 writer.key("model_id")
                 writer.string(modelID)
             }
@@ -251,21 +266,22 @@ public struct PlanDocument: Sendable {
             writer.beginArray()
             for index in table.sources(of: position) {
                 let source = sources[Int(index)]
-                strings.withBytes(source.id) { id in
-                    writer.source(
-                        file: files[Int(source.file)],
-                        line: Int(source.line),
-                        column: source.column == 0 ? nil : Int(source.column),
-                        id: source.id.isNone ? nil : id
-                    )
-                }
+                writer.source(
+                    file: files[Int(source.file)],
+                    line: Int(source.line),
+                    column: source.column == 0 ? nil : Int(source.column),
+                    id: source.id.isNone ? nil : source.id.buffer(in: strings)
+                )
             }
             writer.endArray()
             writer.key("text")
-            writer.string(variant.text)
+            variant.writeText(into: &writer)
             writer.endObject()
         }
         writer.endArray()
+        writer.key("voice_id")
+        writer.string(group.voiceID)
+        writer.endObject()
     }
 
     /// Writes one object per problem, the gathered ones of `problem` one by one.
@@ -318,6 +334,26 @@ public struct PlanDocument: Sendable {
         writer.string(rendering.voiceID)
         writer.endObject()
     }
+}
+
+/// A variant as the document lists it: a model and a text.
+private protocol DocumentVariant: Hashable {
+    /// The variant's model, if it names one.
+    func modelID(in renderings: RenderingList) -> String?
+    /// Writes the variant's text as a string value.
+    func writeText(into writer: inout JSONWriter)
+}
+
+extension Variant: DocumentVariant {
+    func modelID(in renderings: RenderingList) -> String? { modelID }
+    func writeText(into writer: inout JSONWriter) { writer.string(text) }
+}
+
+extension BorrowedVariant: DocumentVariant {
+    func modelID(in renderings: RenderingList) -> String? {
+        model < 0 ? nil : renderings.modelNames[Int(model)]
+    }
+    func writeText(into writer: inout JSONWriter) { writer.string(utf8: text) }
 }
 
 /// What names a `collisions[]` entry (its key) or an `id_conflicts[]` entry (its id).

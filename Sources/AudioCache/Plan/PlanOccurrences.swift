@@ -77,33 +77,38 @@ struct PlanOccurrences: Sendable {
     /// The variants of the first `limit` collided renderings (entry `e` is `collided[e]`), with the
     /// indexes of their sources: what ``collisions(in:limit:)`` lists, without building a
     /// ``PhraseSource`` per occurrence.
-    func collisionVariants(in renderings: RenderingList, limit: Int) -> VariantTable {
-        let entries = 0..<min(limit, collided.count)
-        return collisionVariants(
+    func collisionVariants(in renderings: RenderingList, limit: Int) -> VariantTable<Variant> {
+        collisionVariants(
             in: renderings,
-            entries: entries,
-            sources: collidedSources(in: renderings, limit: limit)
+            entries: 0..<min(limit, collided.count),
+            sources: collidedSources(in: renderings, limit: limit),
+            first: { Variant(text: renderings.text(at: $0), modelID: renderings.modelID(at: $0)) },
+            differing: { variant($0, in: renderings) }
         )
     }
 
     /// The variants of the collided renderings `collided[entries]`: entry `e` of the table is
     /// `collided[entries.lowerBound + e]`. Parts of the collisions can be worked out in parallel
     /// from one ``CollidedSources``.
-    func collisionVariants(
+    /// - Parameters:
+    ///   - renderings: The plan's renderings.
+    ///   - entries: Positions in ``collided``.
+    ///   - sources: The sources of the collided renderings.
+    ///   - first: The variant of a rendering (by index) as its first source wrote it.
+    ///   - differing: The variant of a source that differs from its rendering.
+    /// - Returns: The table.
+    func collisionVariants<V: Hashable>(
         in renderings: RenderingList,
         entries: Range<Int>,
-        sources grouped: CollidedSources
-    ) -> VariantTable {
-        var builder = VariantTable.Builder(
-            firsts: collided[entries].map { index in
-                Variant(text: renderings.text(at: Int(index)), modelID: renderings.modelID(at: Int(index)))
-            }
-        )
+        sources: CollidedSources,
+        first: (Int) -> V,
+        differing: (DifferingText) -> V
+    ) -> VariantTable<V> {
+        var builder = VariantTable<V>.Builder(firsts: collided[entries].map { first(Int($0)) })
         for (entry, collidedEntry) in entries.enumerated() {
-            for source in grouped.sources(of: collidedEntry) {
+            for source in sources.sources(of: collidedEntry) {
                 // A rendering's text and model are its first source's: only the others differ.
-                let variant = differing[source].map { self.variant($0, in: renderings) }
-                builder.add(variant, to: entry, source: source)
+                builder.add(self.differing[source].map(differing), to: entry, source: source)
             }
         }
         return builder.finish()
@@ -137,9 +142,9 @@ struct PlanOccurrences: Sendable {
     /// The texts of the first `limit` conflicting ids (entry `e` is `conflictingIDs[e]`), with the
     /// indexes of their sources: what ``idConflicts(in:limit:)`` lists, without building a
     /// ``PhraseSource`` per occurrence.
-    func idConflictVariants(in renderings: RenderingList, limit: Int) -> VariantTable {
+    func idConflictVariants(in renderings: RenderingList, limit: Int) -> VariantTable<Variant> {
         let chosen = conflictingIDs.prefix(limit)
-        var builder = VariantTable.Builder(count: chosen.count)
+        var builder = VariantTable<Variant>.Builder(count: chosen.count)
         if !chosen.isEmpty {
             var entries: [IDKey: Int] = [:]
             var hashes: Set<UInt64> = []
@@ -165,7 +170,7 @@ struct PlanOccurrences: Sendable {
     }
 
     /// The variants of entry `entry` of `table` with their sources spelled out.
-    func phraseVariants(of entry: Int, in table: VariantTable) -> [PhraseVariant] {
+    func phraseVariants(of entry: Int, in table: VariantTable<Variant>) -> [PhraseVariant] {
         table.variants(of: entry).map { position in
             let variant = table.variants[position]
             return PhraseVariant(
@@ -241,6 +246,26 @@ struct Variant: Hashable, Sendable {
         var text = text
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         hasher.combine(modelID)
+    }
+}
+
+/// An original text and model as bytes of a plan's ``ByteStore`` (and a model number), compared
+/// and hashed by bytes: what the JSON document lists, without a `String` per variant. Valid only
+/// while the store's bytes are borrowed (``ByteStore/withBytes(_:)``).
+struct BorrowedVariant: Hashable {
+    var text: UnsafeBufferPointer<UInt8>
+    /// Index into ``RenderingList/modelNames``, or -1.
+    var model: Int32
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        guard lhs.model == rhs.model, lhs.text.count == rhs.text.count else { return false }
+        guard let left = lhs.text.baseAddress, let right = rhs.text.baseAddress else { return true }
+        return left == right || memcmp(left, right, lhs.text.count) == 0
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes: UnsafeRawBufferPointer(text))
+        hasher.combine(model)
     }
 }
 

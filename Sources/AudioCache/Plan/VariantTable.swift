@@ -3,7 +3,7 @@
 ///
 /// Entry `e` has the variants `variants(of: e)`, in order of first appearance; variant `v` has the
 /// sources `sources(of: v)`, in the order they were added (file order).
-struct VariantTable: Sendable {
+struct VariantTable<Variant: Hashable> {
     /// The variants, entry by entry.
     private(set) var variants: [Variant] = []
     /// Where each entry's variants start in ``variants``, and where the last one ends.
@@ -49,7 +49,7 @@ struct VariantTable: Sendable {
 
         /// Up to this many variants an entry's are searched one by one (most collisions have two or
         /// three), beyond it by hash, so that a key written in thousands of ways stays linear.
-        private static let linearLimit = 16
+        private static var linearLimit: Int32 { 16 }
 
         /// Every variant, in order of first appearance.
         private var found: [Found] = []
@@ -118,7 +118,7 @@ struct VariantTable: Sendable {
 
         /// The table: variants grouped by entry, sources grouped by variant (a counting sort,
         /// stable, so sources stay in the order they were added).
-        consuming func finish() -> VariantTable {
+        consuming func finish() -> VariantTable<Variant> {
             var table = VariantTable()
             table.variantStarts.reserveCapacity(variantCounts.count + 1)
             var start: Int32 = 0
@@ -149,3 +149,5 @@ struct VariantTable: Sendable {
         }
     }
 }
+
+extension VariantTable: Sendable where Variant: Sendable {}

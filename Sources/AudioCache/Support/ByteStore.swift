@@ -66,6 +66,11 @@ struct ByteStore: Sendable {
         try bytes.withUnsafeBufferPointer { try body(span.buffer(in: $0)) }
     }
 
+    /// Calls `body` with all the bytes stored, for reading many spans (``ByteSpan/buffer(in:)``).
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try bytes.withUnsafeBufferPointer(body)
+    }
+
     /// The text at `span`, or `nil` for ``ByteSpan/none``.
     func string(_ span: ByteSpan) -> String? {
         span.isNone ? nil : withBytes(span) { String(decoding: $0, as: UTF8.self) }
