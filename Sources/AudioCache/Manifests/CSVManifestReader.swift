@@ -66,7 +66,7 @@ enum CSVManifestReader {
         var repeated = RepeatedValues()
         while !sink.isSaturated, try scanner.nextRecord() {
             if let phrase = phrase(in: scanner, header: header, repeated: &repeated, into: &sink) {
-                sink.add(phrase, in: base)
+                sink.add(phrase, in: base, scratch: scanner.scratch)
             }
         }
     }

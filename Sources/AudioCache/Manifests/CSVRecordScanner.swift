@@ -97,7 +97,7 @@ struct CSVRecordScanner {
     /// Where a field's bytes are: in the file, or unescaped.
     func bytes(_ field: Field) -> FieldBytes {
         guard let range = field.unescaped else { return .inFile(start: field.start, end: field.end) }
-        return .decoded(Array(scratch[range]))
+        return .inScratch(start: range.lowerBound, end: range.upperBound)
     }
 
     /// The text of a field whose values repeat, looked up in `repeated` first; `nil` when its

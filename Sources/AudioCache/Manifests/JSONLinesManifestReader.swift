@@ -49,7 +49,9 @@ enum JSONLinesManifestReader {
             if !isBlank(base, from: lineStart, to: lineEnd) {
                 scanner.reset(start: lineStart, end: lineEnd, line: line)
                 do {
-                    if let phrase = try readLine(&scanner, into: &sink) { sink.add(phrase, in: base) }
+                    if let phrase = try readLine(&scanner, into: &sink) {
+                        sink.add(phrase, in: base, scratch: scanner.scratch)
+                    }
                 } catch {
                     sink.report(error)
                 }

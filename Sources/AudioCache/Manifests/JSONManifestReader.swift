@@ -184,7 +184,7 @@ enum JSONManifestReader {
                 withColumn: true,
                 into: &sink
             )
-            if let phrase { sink.add(phrase, in: scanner.base) }
+            if let phrase { sink.add(phrase, in: scanner.base, scratch: scanner.scratch) }
         }
     }
 }

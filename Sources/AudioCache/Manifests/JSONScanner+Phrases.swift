@@ -64,6 +64,7 @@ extension JSONScanner {
         withColumn: Bool,
         into sink: inout ManifestSink
     ) throws(AudioCacheError) -> ScannedPhrase? {
+        clearScratch()
         let phraseLine = line
         let phraseColumn = withColumn ? location(at: position).column : nil
         let keptTags = sink.keepsTags ? fileTags : [:]

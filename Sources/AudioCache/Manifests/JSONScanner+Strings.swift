@@ -34,7 +34,15 @@ extension JSONScanner {
     /// - Throws: When the string is malformed, too long or not UTF-8.
     mutating func readBytes() throws(AudioCacheError) -> FieldBytes {
         let token = try scanString(validatingUTF8: true)
-        return token.hasEscapes ? .decoded(unescaped(token)) : .inFile(start: token.start, end: token.end)
+        guard token.hasEscapes else { return .inFile(start: token.start, end: token.end) }
+        let start = scratch.count
+        appendUnescaped(token, to: &scratch)
+        return .inScratch(start: start, end: scratch.count)
+    }
+
+    /// Empties the scratch buffer ``readBytes()`` decodes into, keeping its room.
+    mutating func clearScratch() {
+        scratch.removeAll(keepingCapacity: true)
     }
 
     /// The text of a string that ``scanString(validatingUTF8:)`` checked, escapes decoded.
@@ -178,7 +186,13 @@ extension JSONScanner {
     /// The bytes of a string whose escapes ``scanString(validatingUTF8:)`` checked, decoded.
     private func unescaped(_ token: StringToken) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(token.end - token.start)
+        appendUnescaped(token, to: &bytes)
+        return bytes
+    }
+
+    /// Appends the decoded bytes of a string whose escapes ``scanString(validatingUTF8:)`` checked.
+    private func appendUnescaped(_ token: StringToken, to bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + token.end - token.start)
         var offset = token.start
         var chunk = offset
         while offset < token.end {
@@ -208,6 +222,5 @@ extension JSONScanner {
             chunk = offset
         }
         bytes.append(contentsOf: UnsafeBufferPointer(start: base + chunk, count: token.end - chunk))
-        return bytes
     }
 }

@@ -55,6 +55,8 @@ struct JSONScanner {
     private(set) var depth = 0
     /// Voices, languages and models seen recently, reused instead of decoded again.
     var repeatedStrings = RepeatedStrings()
+    /// Where ``readBytes()`` decodes strings with escapes; emptied for each phrase.
+    var scratch: [UInt8] = []
     // The last column computed on the current line, so that columns on a long line are counted once.
     private var columnAnchor: (offset: Int, column: Int)
 

@@ -1,23 +1,24 @@
-/// A string field as a reader found it: a range of the file's bytes, or the decoded bytes when
-/// the field held escapes (`""` in CSV, `\n` or `\u00e9` in JSON).
+/// A string field as a reader found it: a range of the file's bytes, or of the reader's scratch
+/// buffer when the field held escapes (`""` in CSV, `\n` or `\u00e9` in JSON) and was decoded.
 enum FieldBytes: Sendable {
     /// The bytes `start..<end` of the file.
     case inFile(start: Int, end: Int)
-    /// Bytes decoded from the file.
-    case decoded([UInt8])
+    /// The bytes `start..<end` of the reader's scratch buffer, decoded from the file.
+    case inScratch(start: Int, end: Int)
 
     /// Calls `body` with the field's bytes.
     /// - Parameters:
     ///   - base: The start of the file the field was read from.
-    ///   - body: Receives the bytes.
-    /// - Returns: What `body` returns.
+    ///   - scratch: The reader's scratch buffer.
+    /// - Returns: The field's bytes.
     @inline(__always)
-    func withBuffer<Result>(in base: UnsafePointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    func buffer(in base: UnsafePointer<UInt8>, scratch: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         switch self {
         case .inFile(let start, let end):
-            return body(UnsafeBufferPointer(start: base + start, count: end - start))
-        case .decoded(let bytes):
-            return bytes.withUnsafeBufferPointer(body)
+            return UnsafeBufferPointer(start: base + start, count: end - start)
+        case .inScratch(let start, let end):
+            guard let scratchBase = scratch.baseAddress else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: scratchBase + start, count: end - start)
         }
     }
 }
@@ -45,33 +46,22 @@ extension ManifestSink {
     /// - Parameters:
     ///   - phrase: The line.
     ///   - base: The start of the file it was read from.
-    mutating func add(_ phrase: ScannedPhrase, in base: UnsafePointer<UInt8>) {
+    ///   - scratch: The reader's scratch buffer, where decoded fields are.
+    mutating func add(_ phrase: ScannedPhrase, in base: UnsafePointer<UInt8>, scratch: [UInt8]) {
         guard let text = phrase.text else {
             return report(
                 .badData(at: SourceLocation(file: path, line: phrase.line, column: phrase.column), "phrase has no text")
             )
         }
-        text.withBuffer(in: base) { text in
-            guard let id = phrase.id else {
-                return add(
-                    text: text,
-                    id: nil,
-                    defaults: phrase.defaults,
-                    tags: phrase.tags,
-                    line: phrase.line,
-                    column: phrase.column
-                )
-            }
-            id.withBuffer(in: base) { id in
-                add(
-                    text: text,
-                    id: id,
-                    defaults: phrase.defaults,
-                    tags: phrase.tags,
-                    line: phrase.line,
-                    column: phrase.column
-                )
-            }
+        scratch.withUnsafeBufferPointer { scratch in
+            add(
+                text: text.buffer(in: base, scratch: scratch),
+                id: phrase.id?.buffer(in: base, scratch: scratch),
+                defaults: phrase.defaults,
+                tags: phrase.tags,
+                line: phrase.line,
+                column: phrase.column
+            )
         }
     }
 }
