@@ -86,6 +86,7 @@ public struct KeyedPhrases: Sendable {
     mutating func reserveCapacity(forFileOfSize bytes: Int) {
         strings.reserveCapacity(adding: bytes)
         entries.reserveCapacity(bytes / 64)
+        entries.adviseHugePages()
     }
 
     /// Stores one phrase that passed validation.

@@ -47,7 +47,9 @@ public struct PlanBuilder: Sendable {
         if list.occurrences.sources.capacity < total {
             let capacity = max(total, list.occurrences.sources.capacity * 2)
             list.occurrences.sources.reserveCapacity(capacity)
+            list.occurrences.sources.adviseHugePages()
             list.occurrences.sourceRendering.reserveCapacity(capacity)
+            list.occurrences.sourceRendering.adviseHugePages()
         }
         if bytes > 0 { list.occurrences.strings.reserveCapacity(adding: bytes) }
     }

@@ -53,7 +53,9 @@ public struct RenderingList: RandomAccessCollection, Sendable {
 
     mutating func reserveCapacity(_ count: Int) {
         keys.reserveCapacity(count)
+        keys.adviseHugePages()
         textSpans.reserveCapacity(count)
+        textSpans.adviseHugePages()
         groupIndices.reserveCapacity(count)
         modelIndices.reserveCapacity(count)
         characterCounts.reserveCapacity(count)

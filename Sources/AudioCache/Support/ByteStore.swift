@@ -42,6 +42,7 @@ struct ByteStore: Sendable {
     /// Makes room for `count` more bytes.
     mutating func reserveCapacity(adding count: Int) {
         bytes.reserveCapacity(bytes.count + count)
+        bytes.adviseHugePages()
     }
 
     /// Stores a copy of `buffer`.

@@ -64,7 +64,10 @@ struct OpenHashTable: Sendable {
         while size * 3 < capacity * 4 { size *= 2 }
         precondition(size <= 1 << 32, "a plan holds fewer than 2^31 phrases")
         let old = slots
-        slots = [Slot](repeating: Slot(tag: 0, value: -1), count: size)
+        slots = []
+        slots.reserveCapacity(size)
+        slots.adviseHugePages()
+        slots.append(contentsOf: repeatElement(Slot(tag: 0, value: -1), count: size))
         shift = 32 - UInt32(size.trailingZeroBitCount)
         let mask = size - 1
         for slot in old where slot.value >= 0 {
