@@ -65,8 +65,10 @@ public struct PlanDocument: Sendable {
             writeCollisions(entries, sources: sources, into: &fragment)
             return fragment.bytes
         } consume: { _, fragment in
-            writer.append(fragment: fragment)
-            if writer.count >= chunkSize { try flush(&writer) }
+            // Straight to the file after what the writer holds: no copy of the longest part.
+            try flush(&writer)
+            try fragment.withUnsafeBytes { try handle.write(contentsOf: $0) }
+            writer.noteElements(fragment)
         }
         try writeTail(into: &writer) { writer in
             if writer.count >= chunkSize { try flush(&writer) }

@@ -39,7 +39,7 @@ struct JSONWriter {
 
     /// Creates a writer for elements of an array that another writer opened, at depth `depth`
     /// (its `beginArray()` made it that deep): its bytes belong right after that writer's, laid
-    /// out as if that writer had written them (see ``append(fragment:)``). Long arrays can so be
+    /// out as if that writer had written them (see ``noteElements(_:)``). Long arrays can so be
     /// written in parts, in parallel.
     /// - Parameters:
     ///   - depth: The depth of the array's elements: 1 for the elements of a top-level array.
@@ -51,13 +51,11 @@ struct JSONWriter {
         isEmpty = !afterElements
     }
 
-    /// Appends the bytes of a writer made with ``init(elementsAt:afterElements:capacity:)`` for
-    /// the array this writer has open.
+    /// Records that the bytes of a writer made with ``init(elementsAt:afterElements:capacity:)``
+    /// were written out right after this writer's bytes, without passing through them.
     /// - Parameter fragment: The elements' bytes.
-    mutating func append(fragment: [UInt8]) {
-        guard !fragment.isEmpty else { return }
-        bytes.append(contentsOf: fragment)
-        isEmpty = false
+    mutating func noteElements(_ fragment: [UInt8]) {
+        if !fragment.isEmpty { isEmpty = false }
     }
 
     /// The number of bytes in ``bytes``.
