@@ -26,6 +26,8 @@ final class PythonCaseTable: Sendable {
     let pageIndex: [UInt16]
     let leaves: [UInt32]
     let expansions: [UInt32]
+    /// The entries of U+0000–U+07FF, every scalar of one or two UTF-8 bytes, in one flat table.
+    let twoByteEntries: [UInt32]
 
     private init() {
         var asciiLower = (0..<128).map { UInt8($0) }
@@ -76,6 +78,7 @@ final class PythonCaseTable: Sendable {
         self.pageIndex = pageIndex
         self.leaves = leaves
         self.expansions = expansions
+        self.twoByteEntries = (0..<UInt32(0x800)).map { leaves[Int(pageIndex[Int($0 >> 8)]) << 8 | Int($0 & 0xFF)] }
     }
 
     /// The entry of a code point (see the type's documentation).

@@ -47,80 +47,101 @@ enum PythonTextTransform {
         guard let bytes = input.baseAddress else { return 0 }
         let count = input.count
         let asciiMap = splitting ? table.asciiNormalize : table.asciiLower
-        return asciiMap.withUnsafeBufferPointer { ascii in
-            var read = 0
-            var written = 0
-            // Splitting: the output is empty or ends with a space, so whitespace adds nothing.
-            var afterSpace = true
-            while read < count {
-                // Eight bytes at a time, as far as they are plain ASCII. Output never outgrows
-                // `capacity` here: `written` is at most `read` times the growth factor (>= 1).
-                if read &+ 8 <= count {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(bytes + read).loadUnaligned(as: UInt64.self))
-                    let (lowered, plain) = lowercasedASCIIPrefix(word, splitting: splitting, afterSpace: afterSpace)
-                    if plain > 0 {
-                        UnsafeMutableRawPointer(output + written).storeBytes(of: lowered.littleEndian, as: UInt64.self)
-                        read &+= plain
-                        written &+= plain
-                        facts.scalars &+= plain
-                        afterSpace = word >> UInt64(8 &* (plain &- 1)) & 0xFF == 0x20
-                        if plain == 8 { continue }
-                    }
-                }
-                let byte = bytes[read]
-                facts.scalars &+= 1
-                if byte < 0x80 {
-                    if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F {
-                        facts.control = facts.control ?? byte
-                    }
-                    let lowered = ascii[Int(byte)]
-                    output[written] = lowered
-                    read &+= 1
-                    if splitting {
-                        let isSpace = lowered == 0x20
-                        written &+= isSpace && afterSpace ? 0 : 1
-                        afterSpace = isSpace
-                    } else {
-                        written &+= 1
-                    }
-                    continue
-                }
+        return withExtendedLifetime(table) {
+            transform(bytes, count: count, splitting: splitting, into: output, table: table, facts: &facts)
+        }
+    }
 
-                let (scalar, length) = decode(bytes, at: read)
-                let entry = table.entry(scalar)
-                if entry == PythonCaseTable.space {
-                    if !splitting {
+    @inline(__always)
+    private static func transform(
+        _ bytes: UnsafePointer<UInt8>,
+        count: Int,
+        splitting: Bool,
+        into output: UnsafeMutablePointer<UInt8>,
+        table: PythonCaseTable,
+        facts: inout TextFacts
+    ) -> Int {
+        let asciiMap = splitting ? table.asciiNormalize : table.asciiLower
+        return asciiMap.withUnsafeBufferPointer { ascii in
+            table.twoByteEntries.withUnsafeBufferPointer { twoByte in
+                var read = 0
+                var written = 0
+                // Splitting: the output is empty or ends with a space, so whitespace adds nothing.
+                var afterSpace = true
+                while read < count {
+                    // Eight bytes at a time, as far as they are plain ASCII. Output never outgrows
+                    // `capacity` here: `written` is at most `read` times the growth factor (>= 1).
+                    if read &+ 8 <= count {
+                        let word = UInt64(littleEndian: UnsafeRawPointer(bytes + read).loadUnaligned(as: UInt64.self))
+                        let (lowered, plain) = lowercasedASCIIPrefix(word, splitting: splitting, afterSpace: afterSpace)
+                        if plain > 0 {
+                            UnsafeMutableRawPointer(output + written).storeBytes(
+                                of: lowered.littleEndian,
+                                as: UInt64.self
+                            )
+                            read &+= plain
+                            written &+= plain
+                            facts.scalars &+= plain
+                            afterSpace = word >> UInt64(8 &* (plain &- 1)) & 0xFF == 0x20
+                            if plain == 8 { continue }
+                        }
+                    }
+                    let byte = bytes[read]
+                    facts.scalars &+= 1
+                    if byte < 0x80 {
+                        if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F {
+                            facts.control = facts.control ?? byte
+                        }
+                        let lowered = ascii[Int(byte)]
+                        output[written] = lowered
+                        read &+= 1
+                        if splitting {
+                            let isSpace = lowered == 0x20
+                            written &+= isSpace && afterSpace ? 0 : 1
+                            afterSpace = isSpace
+                        } else {
+                            written &+= 1
+                        }
+                        continue
+                    }
+
+                    let (scalar, length) = decode(bytes, at: read)
+                    // Scalars of up to two bytes (most letters of most scripts): one look-up.
+                    let entry = scalar < 0x800 ? twoByte[Int(scalar)] : table.entry(scalar)
+                    if entry == PythonCaseTable.space {
+                        if !splitting {
+                            copy(bytes + read, length, to: output + written)
+                            written &+= length
+                        } else if !afterSpace {
+                            output[written] = 0x20
+                            written &+= 1
+                            afterSpace = true
+                        }
+                        read &+= length
+                        continue
+                    }
+                    afterSpace = false
+                    if entry == 0 {
                         copy(bytes + read, length, to: output + written)
                         written &+= length
-                    } else if !afterSpace {
-                        output[written] = 0x20
-                        written &+= 1
-                        afterSpace = true
+                    } else if entry < 0x11_0000 {
+                        written &+= encode(entry, into: output + written)
+                    } else if entry == PythonCaseTable.sigma {
+                        let final = isFinalSigma(bytes, count: count, at: read, length: length, table: table)
+                        output[written] = 0xCF
+                        output[written + 1] = final ? 0x82 : 0x83
+                        written &+= 2
+                    } else {
+                        let offset = Int((entry & ~PythonCaseTable.expansionFlag) >> 8)
+                        for index in offset..<(offset + Int(entry & 0xFF)) {
+                            written &+= encode(table.expansions[index], into: output + written)
+                        }
                     }
                     read &+= length
-                    continue
                 }
-                afterSpace = false
-                if entry == 0 {
-                    copy(bytes + read, length, to: output + written)
-                    written &+= length
-                } else if entry < 0x11_0000 {
-                    written &+= encode(entry, into: output + written)
-                } else if entry == PythonCaseTable.sigma {
-                    let final = isFinalSigma(bytes, count: count, at: read, length: length, table: table)
-                    output[written] = 0xCF
-                    output[written + 1] = final ? 0x82 : 0x83
-                    written &+= 2
-                } else {
-                    let offset = Int((entry & ~PythonCaseTable.expansionFlag) >> 8)
-                    for index in offset..<(offset + Int(entry & 0xFF)) {
-                        written &+= encode(table.expansions[index], into: output + written)
-                    }
-                }
-                read &+= length
+                if splitting && afterSpace && written > 0 { written -= 1 }
+                return written
             }
-            if splitting && afterSpace && written > 0 { written -= 1 }
-            return written
         }
     }
 
