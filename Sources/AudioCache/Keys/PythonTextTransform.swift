@@ -45,11 +45,7 @@ enum PythonTextTransform {
         facts: inout TextFacts
     ) -> Int {
         guard let bytes = input.baseAddress else { return 0 }
-        let count = input.count
-        let asciiMap = splitting ? table.asciiNormalize : table.asciiLower
-        return withExtendedLifetime(table) {
-            transform(bytes, count: count, splitting: splitting, into: output, table: table, facts: &facts)
-        }
+        return transform(bytes, count: input.count, splitting: splitting, into: output, table: table, facts: &facts)
     }
 
     @inline(__always)
