@@ -50,6 +50,8 @@ public struct PlanBuilder: Sendable {
             list.occurrences.sources.adviseHugePages()
             list.occurrences.sourceRendering.reserveCapacity(capacity)
             list.occurrences.sourceRendering.adviseHugePages()
+            list.occurrences.differingIndexes.reserveCapacity(capacity)
+            list.occurrences.differingIndexes.adviseHugePages()
         }
         if bytes > 0 { list.occurrences.strings.reserveCapacity(adding: bytes) }
     }
@@ -111,6 +113,7 @@ public struct PlanBuilder: Sendable {
         let candidate = Int32(list.keys.count)
         let renderingIndex = keys.insert(hash: entry.key.high, value: candidate) { list.keys[Int($0)] == entry.key }
         let group: Int32
+        var differing: Int32 = -1
         if renderingIndex == candidate {
             group = phraseGroup
             list.keys.append(entry.key)
@@ -127,11 +130,13 @@ public struct PlanBuilder: Sendable {
             list.occurrenceCounts[index] += 1
             if model != list.modelIndices[index] || !list.occurrences.strings.equals(list.textSpans[index], text) {
                 let span = list.occurrences.strings.append(text)
-                list.occurrences.differing[sourceIndex] = DifferingText(text: span, model: model)
+                differing = Int32(list.occurrences.differingTexts.count)
+                list.occurrences.differingTexts.append(DifferingText(text: span, model: model))
                 collided.insert(renderingIndex)
             }
         }
         list.occurrences.sourceRendering.append(renderingIndex)
+        list.occurrences.differingIndexes.append(differing)
         phrasesPerGroup[Int(group)] += 1
         guard let id else { return }
         let first = ids.insert(hash: idHash(entry.idHash, group), value: sourceIndex) { first in
@@ -171,7 +176,7 @@ public struct PlanBuilder: Sendable {
     }
 
     private func textSpan(ofSource index: Int32) -> ByteSpan {
-        list.occurrences.differing[index]?.text
+        list.occurrences.differing(ofSource: index)?.text
             ?? list.textSpans[Int(list.occurrences.sourceRendering[Int(index)])]
     }
 

@@ -18,8 +18,10 @@ struct PlanOccurrences: Sendable {
     var sources: [CompactSource] = []
     /// The rendering of each source, by source index.
     var sourceRendering: [Int32] = []
-    /// Occurrences whose text or model differs from their rendering's, by source index.
-    var differing: [Int32: DifferingText] = [:]
+    /// The texts and models of the occurrences that differ from their rendering's.
+    var differingTexts: [DifferingText] = []
+    /// For each source, its index in `differingTexts`, or -1 when it is like its rendering.
+    var differingIndexes: [Int32] = []
     /// Renderings with more than one variant, in rendering order (filled in by `finish`).
     var collided: [Int32] = []
     /// Ids used for different texts, in order of their first use (filled in by `finish`).
@@ -35,8 +37,15 @@ struct PlanOccurrences: Sendable {
         )
     }
 
+    /// The text and model of source `index` when they differ from its rendering's.
+    @inline(__always)
+    func differing(ofSource index: Int32) -> DifferingText? {
+        let position = differingIndexes[Int(index)]
+        return position < 0 ? nil : differingTexts[Int(position)]
+    }
+
     func variant(ofSource index: Int, in renderings: RenderingList) -> Variant {
-        if let differing = differing[Int32(index)] { return variant(differing, in: renderings) }
+        if let differing = differing(ofSource: Int32(index)) { return variant(differing, in: renderings) }
         let rendering = Int(sourceRendering[index])
         return Variant(text: renderings.text(at: rendering), modelID: renderings.modelID(at: rendering))
     }
@@ -108,7 +117,7 @@ struct PlanOccurrences: Sendable {
         for (entry, collidedEntry) in entries.enumerated() {
             for source in sources.sources(of: collidedEntry) {
                 // A rendering's text and model are its first source's: only the others differ.
-                builder.add(self.differing[source].map(differing), to: entry, source: source)
+                builder.add(self.differing(ofSource: source).map(differing), to: entry, source: source)
             }
         }
         return builder.finish()
