@@ -43,6 +43,58 @@ import Testing
         )
     }
 
+    /// A large JSON Lines file is read in parts at once; lines, sources and problems must come out
+    /// as if it had been read whole, wherever the parts happen to cut it.
+    @Test(arguments: [1, 7, 64, 1_000])
+    func aJSONLinesFileReadInPartsGivesThePlanOfTheWholeFile(partSize: Int) async throws {
+        let folder = try TemporaryFolder()
+        var lines = ["\u{FEFF}{\"text\": \"Primera\", \"id\": \"p0\"}"]
+        for row in 0..<120 {
+            switch row % 9 {
+            case 0: lines.append("")
+            case 1: lines.append("   \r")
+            case 2: lines.append("{\"text\": \"FRASE \(row % 13)\", \"id\": \"p\(row % 50)\"}\r")
+            case 3: lines.append("\"Cadena \\u00e9 \(row % 11)\"")
+            default:
+                lines.append("{\"text\": \"Frase \(row % 13)\", \"voice_id\": \"v\(row % 3)\", \"id\": \"p\(row)\"}")
+            }
+        }
+        lines.append("{\"text\": \"Sin salto final\"}")
+        try folder.write("a.jsonl", lines.joined(separator: "\n"))
+        try folder.write("b.csv", "text,voice_id,language\nFrase 1,es,es\n")
+        let paths = [folder.path]
+        let outer = PhraseDefaults(voiceID: "es", language: "es")
+        let whole = try await Planner(options: PlanOptions(defaults: outer)).plan(paths: paths)
+        var options = PlanOptions(defaults: outer, concurrency: 3)
+        options.partSize = partSize
+        let parts = try await Planner(options: options).plan(paths: paths)
+        #expect(
+            PlanDocument(plan: parts, cache: "c", listRenderings: true).jsonData()
+                == PlanDocument(plan: whole, cache: "c", listRenderings: true).jsonData()
+        )
+        #expect(parts.files == [folder.path + "/a.jsonl", folder.path + "/b.csv"])
+        #expect(parts.totals == whole.totals)
+        #expect(parts.totals.phrases == 95)
+        #expect(parts.renderings.first?.firstSource.line == 1)
+        #expect(parts.renderings.first { $0.text == "Sin salto final" }?.firstSource.line == 122)
+
+        // A bad file stops the plan with the problems of all its parts, numbered as in the file.
+        try folder.write("a.jsonl", lines.joined(separator: "\n") + "\n{\"text\": 5}\n\n{\"txt\": \"x\"}\n")
+        let expected = await Self.failure(Planner(options: PlanOptions(defaults: outer)), paths)
+        #expect(expected?.contains("a.jsonl:123:") == true)
+        #expect(expected?.contains("a.jsonl:125:") == true)
+        #expect(await Self.failure(Planner(options: options), paths) == expected)
+    }
+
+    private static func failure(_ planner: Planner, _ paths: [String]) async -> String? {
+        do {
+            _ = try await planner.plan(paths: paths)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     @Test(arguments: [1, 2, 8])
     func thePlanDoesNotDependOnHowManyFilesAreReadAtOnce(concurrency: Int) async throws {
         let folder = try TemporaryFolder()

@@ -63,8 +63,19 @@ public struct PlanBuilder: Sendable {
     ///   - file: The file's path as shown to the user.
     ///   - phrases: The file's valid phrases and their keys.
     public mutating func add(file: String, phrases: KeyedPhrases) {
-        let fileIndex = Int32(list.occurrences.files.count)
-        list.occurrences.files.append(file)
+        add(file: file, phrases: phrases, lineOffset: 0, continuing: false)
+    }
+
+    /// Adds the phrases of one file, or of one part of it.
+    /// - Parameters:
+    ///   - file: The file's path as shown to the user.
+    ///   - phrases: The valid phrases of the file or part, and their keys.
+    ///   - lineOffset: The lines of the file before the part (its phrases' lines count from it).
+    ///   - continuing: Whether the phrases continue the file added last (a later part of it).
+    mutating func add(file: String, phrases: KeyedPhrases, lineOffset: Int, continuing: Bool) {
+        if !continuing { list.occurrences.files.append(file) }
+        let fileIndex = Int32(list.occurrences.files.count - 1)
+        let lineOffset = Int32(clamping: lineOffset)
         let groups = phrases.groups.map { group(voiceID: $0.voiceID, language: $0.language) }
         let models = phrases.models.map { model($0) }
         // Moved out for the loop, so that their look-ups can read the rest of `self`.
@@ -81,6 +92,7 @@ public struct PlanBuilder: Sendable {
                     group: groups[Int(entry.group)],
                     model: entry.model < 0 ? -1 : models[Int(entry.model)],
                     fileIndex: fileIndex,
+                    lineOffset: lineOffset,
                     keys: &keys,
                     ids: &ids
                 )
@@ -102,13 +114,14 @@ public struct PlanBuilder: Sendable {
         group phraseGroup: Int32,
         model: Int32,
         fileIndex: Int32,
+        lineOffset: Int32,
         keys: inout OpenHashTable,
         ids: inout OpenHashTable
     ) {
         let sourceIndex = Int32(list.occurrences.sources.count)
         let idSpan = id.map { list.occurrences.strings.append($0) } ?? .none
         list.occurrences.sources.append(
-            CompactSource(file: fileIndex, line: entry.line, column: entry.column, id: idSpan)
+            CompactSource(file: fileIndex, line: entry.line &+ lineOffset, column: entry.column, id: idSpan)
         )
         let candidate = Int32(list.keys.count)
         let renderingIndex = keys.insert(hash: entry.key.high, value: candidate) { list.keys[Int($0)] == entry.key }

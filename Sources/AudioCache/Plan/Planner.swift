@@ -13,6 +13,9 @@ public struct PlanOptions: Sendable {
     public var keyScheme: KeyScheme
     /// How many files are read at once. Defaults to the number of active processors.
     public var concurrency: Int
+    /// The size of the parts a large JSON Lines file is read in, at once, unless invalid input is
+    /// skipped (then every file is read whole, so that its problems are counted as one file's).
+    var partSize = 4 << 20
 
     /// Creates options.
     /// - Parameters:
@@ -67,16 +70,32 @@ public struct Planner: Sendable {
         let files = found.files
         let options = self.options
         let totalBytes = files.reduce(0) { $0 + $1.size }
+        let parts = Self.parts(of: files, options: options)
         var mergedBytes = 0
         var mergedPhrases = 0
-        try await forEachInOrder(count: files.count, width: options.concurrency) { index in
-            Self.read(files[index], options: options)
+        // The lines of the current file's parts merged so far, and the problems its parts reported.
+        var lineOffset = 0
+        var heldProblems: [AudioCacheError] = []
+        try await forEachInOrder(count: parts.count, width: options.concurrency) { index in
+            Self.read(files[parts[index].file], window: parts[index].window, options: options)
         } consume: { index, outcome in
-            if !outcome.problems.isEmpty && !options.skipInvalid {
-                throw AudioCacheError.gathering(outcome.problems)
+            let part = parts[index]
+            if part.number == 0 { (lineOffset, heldProblems) = (0, []) }
+            let problems = outcome.problems.map { $0.shiftingLines(by: lineOffset) }
+            if !options.skipInvalid && !(problems.isEmpty && heldProblems.isEmpty) {
+                // A bad file stops the plan with its problems, those of all its parts in order, at
+                // most as many as reading it whole would report.
+                heldProblems += problems
+                if part.isLast || outcome.failedWhole {
+                    throw AudioCacheError.gathering(
+                        part.number == 0 ? heldProblems : Array(heldProblems.prefix(options.limits.maxProblemsPerFile))
+                    )
+                }
+                lineOffset += outcome.lines
+                return
             }
-            builder.skip(outcome.problems)
-            mergedBytes += files[index].size
+            builder.skip(problems)
+            mergedBytes += part.size(of: files[part.file])
             mergedPhrases += outcome.phrases.count
             let expected = Self.expectedPhrases(seen: mergedPhrases, inBytes: mergedBytes, ofBytes: totalBytes)
             let count = outcome.phrases.count
@@ -86,7 +105,13 @@ public struct Planner: Sendable {
                 phrases: max(count, expected - (mergedPhrases - count)),
                 bytes: index == 0 ? totalBytes : 0
             )
-            builder.add(file: outcome.path, phrases: outcome.phrases)
+            builder.add(
+                file: outcome.path,
+                phrases: outcome.phrases,
+                lineOffset: lineOffset,
+                continuing: part.number > 0
+            )
+            lineOffset += outcome.lines
         }
         return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
     }
@@ -100,8 +125,25 @@ public struct Planner: Sendable {
         return min(Int(estimate), 4 * phrases)
     }
 
-    /// Reads, validates and keys one file. Never throws: problems are data.
-    static func read(_ file: ManifestFile, options: PlanOptions) -> FileOutcome {
+    /// The parts the files are read in: one per file, but large JSON Lines files in parts of
+    /// ``PlanOptions/partSize`` bytes, so that one large file keeps every processor busy and the
+    /// last merge is short.
+    static func parts(of files: [ManifestFile], options: PlanOptions) -> [ReadPart] {
+        var parts: [ReadPart] = []
+        for (index, file) in files.enumerated() {
+            let size = max(1, options.partSize)
+            let count = file.format == .jsonLines && !options.skipInvalid ? max(1, (file.size + size - 1) / size) : 1
+            for number in 0..<count {
+                let window = count == 1 ? nil : number * size..<(number == count - 1 ? Int.max : (number + 1) * size)
+                parts.append(ReadPart(file: index, number: number, window: window, isLast: number == count - 1))
+            }
+        }
+        return parts
+    }
+
+    /// Reads, validates and keys one file, or the lines of a JSON Lines file that start in
+    /// `window`. Never throws: problems are data.
+    static func read(_ file: ManifestFile, window: Range<Int>? = nil, options: PlanOptions) -> FileOutcome {
         var sink = ManifestSink(
             path: file.path,
             outerDefaults: options.defaults.overridden(by: file.folderDefaults),
@@ -109,24 +151,57 @@ public struct Planner: Sendable {
             keyScheme: options.keyScheme
         )
         sink.keepsTags = false
-        sink.reserveCapacity(forFileOfSize: file.size)
+        sink.reserveCapacity(forFileOfSize: ReadPart(file: 0, number: 0, window: window, isLast: true).size(of: file))
+        var lines = 0
         do {
             try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
-                try file.format.read(bytes, into: &sink)
+                if let window {
+                    lines = JSONLinesManifestReader.readLines(bytes, startingIn: window, into: &sink)
+                } else {
+                    try file.format.read(bytes, into: &sink)
+                }
             }
         } catch {
             // A file that cannot be read to its end is left out as a whole, not half-read.
-            return FileOutcome(path: file.path, phrases: KeyedPhrases(), problems: sink.problems + [error])
+            return FileOutcome(
+                path: file.path,
+                phrases: KeyedPhrases(),
+                problems: sink.problems + [error],
+                lines: lines,
+                failedWhole: true
+            )
         }
-        return FileOutcome(path: file.path, phrases: sink.takeKeyedPhrases(), problems: sink.problems)
+        return FileOutcome(path: file.path, phrases: sink.takeKeyedPhrases(), problems: sink.problems, lines: lines)
     }
 }
 
-/// What reading one file produced.
+/// A file, or a part of a large JSON Lines file, to read.
+struct ReadPart: Sendable {
+    /// Index of the file.
+    var file: Int
+    /// The part's number in its file, from 0.
+    var number: Int
+    /// The offsets where the part's lines start; `nil` for a whole file.
+    var window: Range<Int>?
+    /// Whether this is the file's last part.
+    var isLast: Bool
+
+    /// About how many bytes of `file` the part covers.
+    func size(of file: ManifestFile) -> Int {
+        guard let window else { return file.size }
+        return max(0, min(window.upperBound, file.size) - window.lowerBound)
+    }
+}
+
+/// What reading one file, or one part of it, produced.
 struct FileOutcome: Sendable {
     var path: String
     var phrases: KeyedPhrases
     var problems: [AudioCacheError]
+    /// The lines a part went through, for numbering the next part's.
+    var lines = 0
+    /// Whether the file could not be read at all (every part would say the same).
+    var failedWhole = false
 }
 
 /// The number of processors available to this process (respecting CPU quotas where the

@@ -66,6 +66,18 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.badData, at: location, message)
     }
 
+    /// This error with its line, and the lines of the problems it gathers, moved down by `lines`:
+    /// for problems found in a part of a file whose lines were numbered from the part's start.
+    /// - Parameter lines: The number of lines before the part.
+    /// - Returns: The error as if the whole file had been read.
+    func shiftingLines(by lines: Int) -> Self {
+        guard lines != 0 else { return self }
+        var shifted = self
+        if let line = location?.line { shifted.location?.line = line + lines }
+        shifted.problems = problems.map { $0.shiftingLines(by: lines) }
+        return shifted
+    }
+
     /// An input file or folder that is missing or unreadable.
     /// - Parameters:
     ///   - path: The path as the user gave it.
