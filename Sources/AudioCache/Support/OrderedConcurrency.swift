@@ -41,8 +41,8 @@ func forEachInOrder<Value: Sendable>(
                 try Task.checkCancellation()
                 try consume(consumed, value)
                 consumed += 1
+                startMore()
             }
-            startMore()
         }
     }
 }
