@@ -77,7 +77,7 @@ public struct Planner: Sendable {
         var lineOffset = 0
         var heldProblems: [AudioCacheError] = []
         try await forEachInOrder(count: parts.count, width: options.concurrency) { index in
-            Self.read(files[parts[index].file], window: parts[index].window, options: options)
+            Self.read(files[parts[index].file], part: parts[index], options: options)
         } consume: { index, outcome in
             let part = parts[index]
             if part.number == 0 { (lineOffset, heldProblems) = (0, []) }
@@ -141,9 +141,9 @@ public struct Planner: Sendable {
         return parts
     }
 
-    /// Reads, validates and keys one file, or the lines of a JSON Lines file that start in
-    /// `window`. Never throws: problems are data.
-    static func read(_ file: ManifestFile, window: Range<Int>? = nil, options: PlanOptions) -> FileOutcome {
+    /// Reads, validates and keys one file, or one part of a JSON Lines file. Never throws:
+    /// problems are data.
+    static func read(_ file: ManifestFile, part: ReadPart = .whole, options: PlanOptions) -> FileOutcome {
         var sink = ManifestSink(
             path: file.path,
             outerDefaults: options.defaults.overridden(by: file.folderDefaults),
@@ -151,11 +151,11 @@ public struct Planner: Sendable {
             keyScheme: options.keyScheme
         )
         sink.keepsTags = false
-        sink.reserveCapacity(forFileOfSize: ReadPart(file: 0, number: 0, window: window, isLast: true).size(of: file))
+        sink.reserveCapacity(forFileOfSize: part.size(of: file))
         var lines = 0
         do {
             try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
-                if let window {
+                if let window = part.window {
                     lines = JSONLinesManifestReader.readLines(bytes, startingIn: window, into: &sink)
                 } else {
                     try file.format.read(bytes, into: &sink)
@@ -185,6 +185,9 @@ struct ReadPart: Sendable {
     var window: Range<Int>?
     /// Whether this is the file's last part.
     var isLast: Bool
+
+    /// A whole file (its index does not matter to ``Planner/read(_:part:options:)``).
+    static let whole = ReadPart(file: 0, number: 0, window: nil, isLast: true)
 
     /// About how many bytes of `file` the part covers.
     func size(of file: ManifestFile) -> Int {
