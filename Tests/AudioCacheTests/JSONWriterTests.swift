@@ -188,4 +188,46 @@ import Testing
             #expect(Self.written(.array([.string(text)])) == expected)
         }
     }
+
+    /// Phrase sources are formatted in one go (`sourceObject`); pretty, compact and nested deeper
+    /// than that fast path goes, they must read as `JSONEncoder` writes them.
+    @Test(arguments: [false, true])
+    func sourcesMatchJSONEncoder(compact: Bool) throws {
+        let sources = [
+            PhraseSource(file: "a.csv", line: 2),
+            PhraseSource(file: "dir/\"q\"\\b.jsonl", line: 1_234_567, column: 9, id: "id\t\u{1}é"),
+            PhraseSource(file: "m.xml", line: 3, id: "x"),
+            PhraseSource(file: "m.json", line: 4, column: 1),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting =
+            compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        for depth in [0, 40] {
+            var writer = JSONWriter(compact: compact)
+            for _ in 0..<depth { writer.beginArray() }
+            writer.beginArray()
+            for source in sources {
+                writer.source(file: source.file, line: source.line, column: source.column, id: source.id)
+            }
+            writer.endArray()
+            for _ in 0..<depth { writer.endArray() }
+            let expected = try encoder.encode(Nested(depth: depth, sources: sources))
+            #expect(
+                String(decoding: writer.bytes, as: UTF8.self) == String(decoding: expected, as: UTF8.self),
+                "depth \(depth)"
+            )
+        }
+    }
+}
+
+/// `sources` inside `depth` arrays, for `JSONEncoder`.
+private struct Nested: Encodable {
+    var depth: Int
+    var sources: [PhraseSource]
+
+    func encode(to encoder: any Encoder) throws {
+        guard depth > 0 else { return try sources.encode(to: encoder) }
+        var container = encoder.unkeyedContainer()
+        try container.encode(Nested(depth: depth - 1, sources: sources))
+    }
 }

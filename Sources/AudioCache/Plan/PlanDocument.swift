@@ -89,6 +89,7 @@ public struct PlanDocument: Sendable {
     private func writeCollisions(_ entries: Range<Int>, sources: CollidedSources, into writer: inout JSONWriter) {
         let occurrences = plan.occurrences
         let renderings = plan.renderings
+        let files = occurrences.files.map { Array($0.utf8) }
         occurrences.strings.withBytes { strings in
             let collisions = occurrences.collisionVariants(
                 in: renderings,
@@ -110,6 +111,7 @@ public struct PlanDocument: Sendable {
                     variants: entry,
                     in: collisions,
                     strings: strings,
+                    files: files,
                     into: &writer
                 )
             }
@@ -148,6 +150,7 @@ public struct PlanDocument: Sendable {
         writer.key("id_conflicts")
         writer.beginArray()
         let conflicts = occurrences.idConflictVariants(in: plan.renderings, limit: .max)
+        let files = occurrences.files.map { Array($0.utf8) }
         try occurrences.strings.withBytes { strings in
             for entry in 0..<conflicts.count {
                 let key = occurrences.conflictingIDs[entry]
@@ -158,6 +161,7 @@ public struct PlanDocument: Sendable {
                     variants: entry,
                     in: conflicts,
                     strings: strings,
+                    files: files,
                     into: &writer
                 )
                 try checkpoint(&writer)
@@ -240,6 +244,7 @@ public struct PlanDocument: Sendable {
         variants entry: Int,
         in table: VariantTable<V>,
         strings: UnsafeBufferPointer<UInt8>,
+        files: [[UInt8]],
         into writer: inout JSONWriter
     ) {
         writer.beginObject()
@@ -256,7 +261,6 @@ public struct PlanDocument: Sendable {
         writer.key("variants")
         writer.beginArray()
         let sources = plan.occurrences.sources
-        let files = plan.occurrences.files
         for position in table.variants(of: entry) {
             let variant = table.variants[position]
             writer.beginObject()
@@ -268,12 +272,14 @@ public struct PlanDocument: Sendable {
             writer.beginArray()
             for index in table.sources(of: position) {
                 let source = sources[Int(index)]
-                writer.source(
-                    file: files[Int(source.file)],
-                    line: Int(source.line),
-                    column: source.column == 0 ? nil : Int(source.column),
-                    id: source.id.isNone ? nil : source.id.buffer(in: strings)
-                )
+                files[Int(source.file)].withUnsafeBufferPointer { file in
+                    writer.sourceObject(
+                        file: file,
+                        line: Int(source.line),
+                        column: source.column == 0 ? nil : Int(source.column),
+                        id: source.id.isNone ? nil : source.id.buffer(in: strings)
+                    )
+                }
             }
             writer.endArray()
             writer.key("text")
@@ -367,25 +373,11 @@ private enum VariantEntryName {
 extension JSONWriter {
     /// Writes a ``PhraseSource`` object: `column` and `id` when set, `file`, `line` (byte order).
     mutating func source(file: String, line: Int, column: Int?, id: String?) {
-        guard var id else { return source(file: file, line: line, column: column, id: nil as UnsafeBufferPointer?) }
-        id.withUTF8 { source(file: file, line: line, column: column, id: $0) }
-    }
-
-    /// Writes a ``PhraseSource`` object whose id, when set, is given as UTF-8.
-    mutating func source(file: String, line: Int, column: Int?, id: UnsafeBufferPointer<UInt8>?) {
-        beginObject()
-        if let column {
-            key("column")
-            int(column)
+        var file = file
+        var id = id
+        file.withUTF8 { file in
+            guard id != nil else { return sourceObject(file: file, line: line, column: column, id: nil) }
+            id?.withUTF8 { sourceObject(file: file, line: line, column: column, id: $0) }
         }
-        key("file")
-        string(file)
-        if let id {
-            key("id")
-            string(utf8: id)
-        }
-        key("line")
-        int(line)
-        endObject()
     }
 }

@@ -160,18 +160,31 @@ struct JSONWriter {
     /// - Parameter value: The integer.
     mutating func int(_ value: Int) {
         startValue()
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of UInt64.max
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for a sign and 20 digits
         withUnsafeMutableBytes(of: &digits) { buffer in
-            var index = buffer.count
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+            guard let out = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: Self.writeDecimal(value, to: out)))
         }
+    }
+
+    /// Writes `value` in decimal to `out`, which has room for 21 bytes.
+    /// - Returns: The number of bytes written.
+    private static func writeDecimal(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var written = 0
+        if value < 0 {
+            out[0] = UInt8(ascii: "-")
+            written = 1
+        }
+        var magnitude = value.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        repeat {
+            out[written] = UInt8(ascii: "0") + UInt8(magnitude / divisor)
+            magnitude %= divisor
+            divisor /= 10
+            written += 1
+        } while divisor > 0
+        return written
     }
 
     /// Writes `true` or `false`.
@@ -287,6 +300,103 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Writes an object of a file, an optional id, a line and an optional column (a phrase source:
+    /// `column`, `file`, `id`, `line`, in that order), laid out as `beginObject()`, `key(_:)`, the
+    /// values and `endObject()` would, but formatted in one go: a plan lists hundreds of thousands
+    /// of sources.
+    /// - Parameters:
+    ///   - file: The file, as UTF-8.
+    ///   - line: The line.
+    ///   - column: The column, if any.
+    ///   - id: The id as UTF-8, if any.
+    mutating func sourceObject(
+        file: UnsafeBufferPointer<UInt8>,
+        line: Int,
+        column: Int?,
+        id: UnsafeBufferPointer<UInt8>?
+    ) {
+        guard !isCompact, depth < 30 else {
+            beginObject()
+            if let column {
+                key("column")
+                int(column)
+            }
+            key("file")
+            string(utf8: file)
+            if let id {
+                key("id")
+                string(utf8: id)
+            }
+            key("line")
+            int(line)
+            return endObject()
+        }
+        startValue()
+        let indent = 2 * (depth + 1)
+        // Room for the worst case, every byte of the strings escaped as \u00XX; the rest is cut.
+        let room = 6 * (file.count + (id?.count ?? 0)) + 4 * (indent + 40) + 64
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: room))
+        let used = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            var out = base + start
+            func put(_ text: StaticString) {
+                text.withUTF8Buffer { text in
+                    if let source = text.baseAddress { out.update(from: source, count: text.count) }
+                    out += text.count
+                }
+            }
+            // A member: the comma after the one before, a line feed, the indent, the name.
+            func member(_ name: StaticString, first: Bool = false) {
+                if !first { put(",") }
+                put("\n")
+                out.update(repeating: UInt8(ascii: " "), count: indent)
+                out += indent
+                put("\"")
+                put(name)
+                put(Self.colon)
+            }
+            put("{")
+            if let column {
+                member("column", first: true)
+                out += Self.writeDecimal(column, to: out)
+            }
+            member("file", first: column == nil)
+            out += Self.writeEscaped(file, to: out)
+            if let id {
+                member("id")
+                out += Self.writeEscaped(id, to: out)
+            }
+            member("line")
+            out += Self.writeDecimal(line, to: out)
+            put("\n")
+            out.update(repeating: UInt8(ascii: " "), count: indent - 2)
+            out += indent - 2
+            put("}")
+            return out - (base + start)
+        }
+        bytes.removeLast(room - used)
+        isEmpty = false
+    }
+
+    /// Writes `text` in quotes and escaped to `out`, which has room for `6 * text.count + 2` bytes.
+    /// - Returns: The number of bytes written.
+    private static func writeEscaped(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var written = 0
+        out[written] = UInt8(ascii: "\"")
+        written += 1
+        for byte in text {
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                out[written] = byte
+                written += 1
+                continue
+            }
+            written += writeEscape(byte, to: out + written)
+        }
+        out[written] = UInt8(ascii: "\"")
+        return written + 1
+    }
+
     /// Whether any of eight bytes is a quote, a backslash or a control character (SWAR: a byte's
     /// high bit flags it; bytes of 0x80 and above never do).
     @inline(__always)
@@ -299,21 +409,34 @@ struct JSONWriter {
     }
 
     private mutating func appendEscape(_ byte: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        default:
-            bytes.append(UInt8(ascii: "u"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(Self.hexDigit(byte >> 4))
-            bytes.append(Self.hexDigit(byte & 0xF))
+        var escape: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &escape) { buffer in
+            guard let out = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: Self.writeEscape(byte, to: out)))
         }
+    }
+
+    /// Writes the escape of a quote, a backslash or a control character (`\"`, `\n`, `\u001f`)
+    /// to `out`, which has room for six bytes.
+    /// - Returns: The number of bytes written.
+    private static func writeEscape(_ byte: UInt8, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\\")
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out[1] = byte
+        case 0x08: out[1] = UInt8(ascii: "b")
+        case 0x09: out[1] = UInt8(ascii: "t")
+        case 0x0A: out[1] = UInt8(ascii: "n")
+        case 0x0C: out[1] = UInt8(ascii: "f")
+        case 0x0D: out[1] = UInt8(ascii: "r")
+        default:
+            out[1] = UInt8(ascii: "u")
+            out[2] = UInt8(ascii: "0")
+            out[3] = UInt8(ascii: "0")
+            out[4] = hexDigit(byte >> 4)
+            out[5] = hexDigit(byte & 0xF)
+            return 6
+        }
+        return 2
     }
 
     private mutating func appendHex(_ value: UInt64) {
