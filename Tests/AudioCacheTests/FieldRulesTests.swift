@@ -109,6 +109,26 @@ import Testing
         #expect(sink.problems.map(\.location?.line) == [99])
     }
 
+    /// A sink may store its phrases in the storage of a file merged before; nothing of that file
+    /// may show through.
+    @Test func reusedStorageHoldsOnlyTheNewPhrases() {
+        var first = ManifestSink(path: "a.csv")
+        first.add(raw("Uno", voice: "v1", language: "es", line: 2))
+        first.add(raw("Dos", voice: "v2", language: "fr", line: 3))
+        first.add(raw("Tres 2", voice: "v3", language: "de", line: 4))
+        var fresh = ManifestSink(path: "b.csv")
+        var reused = ManifestSink(path: "b.csv")
+        reused.reuse(first.takeKeyedPhrases())
+        for sink in [0, 1] {
+            for (line, voice) in ["v2", "v3", "v2"].enumerated() {
+                let phrase = raw("Tres \(line)", voice: voice, language: "de", line: line + 2)
+                if sink == 0 { fresh.add(phrase) } else { reused.add(phrase) }
+            }
+        }
+        #expect(reused.phrases == fresh.phrases)
+        #expect(reused.takeKeyedPhrases().entries.map(\.key) == fresh.takeKeyedPhrases().entries.map(\.key))
+    }
+
     /// Voice and language pairs are remembered in a small cache; pairs that share a slot, or a
     /// voice under several languages, must each keep their own voice, language and key.
     @Test func manyPairsInTurnKeepTheirOwnVoiceAndLanguage() {

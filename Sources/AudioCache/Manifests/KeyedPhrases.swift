@@ -81,6 +81,18 @@ public struct KeyedPhrases: Sendable {
         )
     }
 
+    /// These phrases' storage, emptied, for another file (its room is kept).
+    consuming func emptied() -> KeyedPhrases {
+        entries.removeAll(keepingCapacity: true)
+        strings.removeAll()
+        groups.removeAll(keepingCapacity: true)
+        models.removeAll(keepingCapacity: true)
+        tags.removeAll(keepingCapacity: true)
+        groupNumbers.removeAll(keepingCapacity: true)
+        modelNumbers.removeAll(keepingCapacity: true)
+        return self
+    }
+
     /// Makes room for the phrases of a file of `bytes` bytes, whose texts and ids take at most as
     /// many bytes (room reserved and never written costs address space, not memory).
     mutating func reserveCapacity(forFileOfSize bytes: Int) {

@@ -45,6 +45,12 @@ public struct ManifestSink: Sendable {
         self.hasher = KeyHasher(scheme: keyScheme)
     }
 
+    /// Stores the phrases in the storage of phrases read before, emptied, instead of new storage.
+    /// - Parameter storage: Phrases whose storage is no longer needed.
+    mutating func reuse(_ storage: consuming KeyedPhrases) {
+        keyed = storage.emptied()
+    }
+
     /// Makes room for the phrases of a file of `bytes` bytes, so that they are stored without
     /// being copied as they grow.
     /// - Parameter bytes: The size of the file.

@@ -59,9 +59,17 @@ public struct PlanDocument: Sendable {
         let sources = plan.occurrences.collidedSources(in: plan.renderings)
         let count = plan.occurrences.collided.count
         let perPart = max(1, collisionsPerPart)
-        try await forEachInOrder(count: (count + perPart - 1) / perPart, width: activeProcessorCount()) { part in
+        let width = activeProcessorCount()
+        // The buffers of parts written out go to the parts laid out next.
+        let buffers = RecyclingPool<[UInt8]>(limit: 2 * width + 2)
+        try await forEachInOrder(count: (count + perPart - 1) / perPart, width: width) { part in
             let entries = part * perPart..<min(count, (part + 1) * perPart)
-            var fragment = JSONWriter(elementsAt: 2, afterElements: part > 0, capacity: chunkSize)
+            var fragment = JSONWriter(
+                elementsAt: 2,
+                afterElements: part > 0,
+                capacity: chunkSize,
+                reusing: buffers.take()
+            )
             writeCollisions(entries, sources: sources, into: &fragment)
             return fragment.bytes
         } consume: { _, fragment in
@@ -69,6 +77,7 @@ public struct PlanDocument: Sendable {
             try flush(&writer)
             try fragment.withUnsafeBytes { try handle.write(contentsOf: $0) }
             writer.noteElements(fragment)
+            buffers.give(fragment)
         }
         try writeTail(into: &writer) { writer in
             if writer.count >= chunkSize { try flush(&writer) }

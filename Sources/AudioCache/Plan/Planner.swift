@@ -76,8 +76,10 @@ public struct Planner: Sendable {
         // The lines of the current file's parts merged so far, and the problems its parts reported.
         var lineOffset = 0
         var heldProblems: [AudioCacheError] = []
+        // The storage of merged parts goes to the parts read next.
+        let storage = RecyclingPool<KeyedPhrases>(limit: 2 * options.concurrency + 2)
         try await forEachInOrder(count: parts.count, width: options.concurrency) { index in
-            Self.read(files[parts[index].file], part: parts[index], options: options)
+            Self.read(files[parts[index].file], part: parts[index], options: options, reusing: storage.take())
         } consume: { index, outcome in
             let part = parts[index]
             if part.number == 0 { (lineOffset, heldProblems) = (0, []) }
@@ -112,6 +114,7 @@ public struct Planner: Sendable {
                 continuing: part.number > 0
             )
             lineOffset += outcome.lines
+            storage.give(outcome.phrases)
         }
         return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
     }
@@ -143,7 +146,12 @@ public struct Planner: Sendable {
 
     /// Reads, validates and keys one file, or one part of a JSON Lines file. Never throws:
     /// problems are data.
-    static func read(_ file: ManifestFile, part: ReadPart = .whole, options: PlanOptions) -> FileOutcome {
+    static func read(
+        _ file: ManifestFile,
+        part: ReadPart = .whole,
+        options: PlanOptions,
+        reusing storage: KeyedPhrases? = nil
+    ) -> FileOutcome {
         var sink = ManifestSink(
             path: file.path,
             outerDefaults: options.defaults.overridden(by: file.folderDefaults),
@@ -151,6 +159,7 @@ public struct Planner: Sendable {
             keyScheme: options.keyScheme
         )
         sink.keepsTags = false
+        if let storage { sink.reuse(storage) }
         sink.reserveCapacity(forFileOfSize: part.size(of: file))
         var lines = 0
         do {

@@ -39,6 +39,11 @@ struct ByteStore: Sendable {
     /// The number of bytes stored.
     var count: Int { bytes.count }
 
+    /// Removes every byte, keeping the room.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Makes room for `count` more bytes.
     mutating func reserveCapacity(adding count: Int) {
         bytes.reserveCapacity(bytes.count + count)

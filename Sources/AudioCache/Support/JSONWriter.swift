@@ -45,8 +45,14 @@ struct JSONWriter {
     ///   - depth: The depth of the array's elements: 1 for the elements of a top-level array.
     ///   - afterElements: Whether elements come before these in the array.
     ///   - capacity: The bytes to reserve room for.
-    init(elementsAt depth: Int, afterElements: Bool, capacity: Int = 0) {
-        self.init(capacity: capacity)
+    ///   - buffer: A buffer to write into, emptied first (its room is kept), instead of a new one.
+    init(elementsAt depth: Int, afterElements: Bool, capacity: Int = 0, reusing buffer: [UInt8]? = nil) {
+        self.init(capacity: 0)
+        if var buffer {
+            buffer.removeAll(keepingCapacity: true)
+            bytes = buffer
+        }
+        bytes.reserveCapacity(capacity)
         self.depth = depth
         isEmpty = !afterElements
     }

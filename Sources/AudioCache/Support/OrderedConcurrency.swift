@@ -16,7 +16,7 @@ func forEachInOrder<Value: Sendable>(
     count: Int,
     width: Int,
     produce: @escaping @Sendable (Int) throws -> Value,
-    consume: (Int, Value) throws -> Void
+    consume: (Int, consuming Value) throws -> Void
 ) async throws {
     let width = max(1, width)
     try await withThrowingTaskGroup(of: (Int, Value).self) { group in
@@ -39,7 +39,7 @@ func forEachInOrder<Value: Sendable>(
             startMore()
             while let value = finished.removeValue(forKey: consumed) {
                 try Task.checkCancellation()
-                try consume(consumed, value)
+                try consume(consumed, consume value)
                 consumed += 1
                 startMore()
             }
