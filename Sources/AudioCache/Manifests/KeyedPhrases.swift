@@ -10,7 +10,8 @@ public struct KeyedPhrases: Sendable {
         var text: ByteSpan
         /// ``ByteSpan/none`` when the phrase has no id.
         var id: ByteSpan
-        /// A hash of the id's bytes (see ``KeyedPhrases/idHash(_:)``), 0 without an id.
+        /// The ``FNV1a`` hash of the id's bytes, computed while files are read in parallel so that
+        /// the merge only mixes in the group; 0 without an id.
         var idHash: UInt64
         /// The text's length in Unicode scalars.
         var characters: Int32
@@ -119,7 +120,7 @@ public struct KeyedPhrases: Sendable {
                 key: key,
                 text: textSpan,
                 id: idSpan,
-                idHash: id.map(Self.idHash) ?? 0,
+                idHash: id.map { FNV1a.hash($0) } ?? 0,
                 characters: Int32(clamping: characters),
                 line: Int32(clamping: line),
                 column: Int32(clamping: column),
@@ -155,16 +156,6 @@ public struct KeyedPhrases: Sendable {
                 )
             )
         }
-    }
-
-    /// FNV-1a over an id's UTF-8 bytes: cheap for short ids, computed while files are read in
-    /// parallel so that the merge only combines it with the group.
-    static func idHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return hash
     }
 
     /// The number of a voice and language pair, after numbering it if it is new.

@@ -248,7 +248,6 @@ private struct RecentValues<Value: Sendable>: Sendable {
     }
 
     private static func hash(_ first: String, _ second: String) -> UInt64 {
-        let hash = RecentCache<Entry>.hash(first)
-        return RecentCache<Entry>.hash(second, from: (hash ^ 0xFF) &* 0x100_0000_01b3)
+        FNV1a.hash(second, from: FNV1a.mix(FNV1a.hash(first), 0xFF))
     }
 }

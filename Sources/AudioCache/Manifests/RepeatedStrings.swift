@@ -21,7 +21,7 @@ struct RepeatedStrings {
 
     /// The text of `count` bytes at `start` in `base`, or `nil` when they are not UTF-8.
     mutating func string(_ base: UnsafePointer<UInt8>, start: Int, count: Int) -> String? {
-        let hash = RecentCache<Entry>.hash(UnsafeBufferPointer(start: base + start, count: count))
+        let hash = FNV1a.hash(UnsafeBufferPointer(start: base + start, count: count))
         let found = cache.entry(hash: hash) { entry in
             entry.count == count && (entry.start == start || memcmp(base + entry.start, base + start, count) == 0)
         }

@@ -20,7 +20,7 @@ public struct PlanBuilder: Sendable {
     private var conflictingIDs: [IDKey: Int32] = [:]
     private var problems: [AudioCacheError] = []
 
-    /// How an id's hash (``KeyedPhrases/idHash(_:)``) is combined with its group; replaceable in
+    /// How an id's hash (``KeyedPhrases/Entry/idHash``) is combined with its group; replaceable in
     /// tests, to force collisions.
     private let idHash: @Sendable (UInt64, Int32) -> UInt64
 
@@ -163,7 +163,7 @@ public struct PlanBuilder: Sendable {
 
     /// Mixes an id's hash with its group.
     private static func hash(id: UInt64, group: Int32) -> UInt64 {
-        (id ^ UInt64(UInt32(bitPattern: group))) &* 0x100_0000_01b3
+        FNV1a.mix(id, UInt64(UInt32(bitPattern: group)))
     }
 
     private mutating func model(_ modelID: String) -> Int32 {

@@ -160,12 +160,12 @@ struct PlanOccurrences: Sendable {
             for (entry, key) in chosen.enumerated() {
                 entries[key] = entry
                 var id = key.id
-                hashes.insert(id.withUTF8 { KeyedPhrases.idHash($0) })
+                hashes.insert(id.withUTF8 { FNV1a.hash($0) })
             }
             for (sourceIndex, compact) in sources.enumerated() where !compact.id.isNone {
                 // Most sources' ids conflict with nothing: a hash of their bytes rules them out
                 // without making a string.
-                guard hashes.contains(strings.withBytes(compact.id) { KeyedPhrases.idHash($0) }),
+                guard hashes.contains(strings.withBytes(compact.id) { FNV1a.hash($0) }),
                     let id = strings.string(compact.id)
                 else { continue }
                 let key = IDKey(id: id, group: renderings.groupIndices[Int(sourceRendering[sourceIndex])])

@@ -42,22 +42,6 @@ struct RecentCache<Entry: Sendable>: Sendable {
         slots[(home + way) & (Self.size - 1)] = Slot(hash: hash, entry: entry)
     }
 
-    /// FNV-1a over `bytes`, continuing from `hash`.
-    @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, from hash: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
-        var hash = hash
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
-    }
-
-    /// FNV-1a over the UTF-8 of `text`, continuing from `hash`.
-    @inline(__always)
-    static func hash(_ text: String, from hash: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
-        if let result = text.utf8.withContiguousStorageIfAvailable({ Self.hash($0, from: hash) }) { return result }
-        var text = text
-        return text.withUTF8 { Self.hash($0, from: hash) }
-    }
-
     private static func home(_ hash: UInt64) -> Int {
         Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 56)
     }
