@@ -18,22 +18,20 @@ public struct KeyedPhrases: Sendable {
         var line: Int32
         /// 0 when the format reports no column.
         var column: Int32
-        /// Index into ``KeyedPhrases/groups``.
+        /// Number in ``KeyedPhrases/groups``.
         var group: Int32
-        /// Index into ``KeyedPhrases/models``, or -1.
+        /// Number in ``KeyedPhrases/models``, or -1.
         var model: Int32
     }
 
     private(set) var entries: [Entry] = []
     private(set) var strings = ByteStore()
     /// The voice and language pairs, numbered in order of first use.
-    private(set) var groups: [GroupKey] = []
+    private(set) var groups = Numbering<GroupKey>()
     /// The models, numbered in order of first use.
-    private(set) var models: [String] = []
+    private(set) var models = Numbering<String>()
     /// Each phrase's tags, when they are kept; empty otherwise.
     private(set) var tags: [[String: String]] = []
-    private var groupNumbers: [GroupKey: Int32] = [:]
-    private var modelNumbers: [String: Int32] = [:]
 
     /// The number of phrases.
     public var count: Int { entries.count }
@@ -86,11 +84,9 @@ public struct KeyedPhrases: Sendable {
     consuming func emptied() -> KeyedPhrases {
         entries.removeAll(keepingCapacity: true)
         strings.removeAll()
-        groups.removeAll(keepingCapacity: true)
-        models.removeAll(keepingCapacity: true)
+        groups.removeAll()
+        models.removeAll()
         tags.removeAll(keepingCapacity: true)
-        groupNumbers.removeAll(keepingCapacity: true)
-        modelNumbers.removeAll(keepingCapacity: true)
         return self
     }
 
@@ -141,12 +137,12 @@ public struct KeyedPhrases: Sendable {
     func phrases(path: String) -> [Phrase] {
         entries.indices.map { index in
             let entry = entries[index]
-            let group = groups[Int(entry.group)]
+            let group = groups.values[Int(entry.group)]
             return Phrase(
                 text: strings.string(entry.text) ?? "",
                 voiceID: group.voiceID,
                 language: group.language,
-                modelID: entry.model < 0 ? nil : models[Int(entry.model)],
+                modelID: entry.model < 0 ? nil : models.values[Int(entry.model)],
                 id: strings.string(entry.id),
                 tags: index < tags.count ? tags[index] : [:],
                 location: SourceLocation(
@@ -163,24 +159,11 @@ public struct KeyedPhrases: Sendable {
     /// Voices and languages are checked before they get here, so they are ASCII and `String`'s
     /// equality is byte equality.
     mutating func group(voiceID: String, language: String) -> Int32 {
-        let key = GroupKey(voiceID: voiceID, language: language)
-        let candidate = Int32(groups.count)
-        let number = groupNumbers[key, default: candidate]
-        if number == candidate {
-            groupNumbers[key] = number
-            groups.append(key)
-        }
-        return number
+        groups.number(of: GroupKey(voiceID: voiceID, language: language)).number
     }
 
     /// The number of a model, after numbering it if it is new (models are ASCII, as voices).
     mutating func model(_ modelID: String) -> Int32 {
-        let candidate = Int32(models.count)
-        let number = modelNumbers[modelID, default: candidate]
-        if number == candidate {
-            modelNumbers[modelID] = number
-            models.append(modelID)
-        }
-        return number
+        models.number(of: modelID).number
     }
 }

@@ -179,7 +179,7 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
-        let groupKey = keyed.groups[Int(group)]
+        let groupKey = keyed.groups.values[Int(group)]
         keyed.append(
             text: text,
             id: id,

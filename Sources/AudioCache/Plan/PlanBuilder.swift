@@ -9,8 +9,10 @@ public struct PlanBuilder: Sendable {
     private var list = RenderingList()
     /// The rendering of each key, by the key's first 64 bits (uniform under MD5).
     private var indexByKey = OpenHashTable()
-    private var groupIndex: [GroupKey: Int32] = [:]
-    private var modelIndex: [String: Int32] = [:]
+    /// The voice and language pairs and the models, numbered; the plan's `groups` and
+    /// `modelNames` when it is finished.
+    private var groups = Numbering<GroupKey>()
+    private var models = Numbering<String>()
     private var phrasesPerGroup: [Int] = []
     private var collided: Set<Int32> = []
     /// The first source of each id (within a group), by a 64-bit hash of the id and group; equal
@@ -76,8 +78,8 @@ public struct PlanBuilder: Sendable {
         if !continuing { list.occurrences.files.append(file) }
         let fileIndex = Int32(list.occurrences.files.count - 1)
         let lineOffset = Int32(clamping: lineOffset)
-        let groups = phrases.groups.map { group(voiceID: $0.voiceID, language: $0.language) }
-        let models = phrases.models.map { model($0) }
+        let groups = phrases.groups.values.map { group($0) }
+        let models = phrases.models.values.map { self.models.number(of: $0).number }
         // Moved out for the loop, so that their look-ups can read the rest of `self`.
         var keys = indexByKey
         var ids = firstSourceByID
@@ -166,26 +168,10 @@ public struct PlanBuilder: Sendable {
         FNV1a.mix(id, UInt64(UInt32(bitPattern: group)))
     }
 
-    private mutating func model(_ modelID: String) -> Int32 {
-        let candidate = Int32(list.modelNames.count)
-        let index = modelIndex[modelID, default: candidate]
-        if index == candidate {
-            modelIndex[modelID] = index
-            list.modelNames.append(modelID)
-        }
-        return index
-    }
-
-    private mutating func group(voiceID: String, language: String) -> Int32 {
-        let key = GroupKey(voiceID: voiceID, language: language)
-        let candidate = Int32(list.groups.count)
-        let index = groupIndex[key, default: candidate]
-        if index == candidate {
-            groupIndex[key] = index
-            list.groups.append(key)
-            phrasesPerGroup.append(0)
-        }
-        return index
+    private mutating func group(_ key: GroupKey) -> Int32 {
+        let (number, isNew) = groups.number(of: key)
+        if isNew { phrasesPerGroup.append(0) }
+        return number
     }
 
     private func textSpan(ofSource index: Int32) -> ByteSpan {
@@ -201,6 +187,8 @@ public struct PlanBuilder: Sendable {
     public consuming func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
         var finished = list
         list = RenderingList()
+        finished.groups = groups.values
+        finished.modelNames = models.values
         finished.statuses = inventory.statuses(of: finished)
         var counts = [PlanCounts](repeating: PlanCounts(), count: finished.groups.count)
         for (index, count) in phrasesPerGroup.enumerated() { counts[index].phrases = count }
