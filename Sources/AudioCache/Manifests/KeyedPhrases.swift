@@ -49,8 +49,9 @@ public struct KeyedPhrases: Sendable {
             var text = phrase.text
             var id = phrase.id
             text.withUTF8 { text in
-                let key = hasher.key(utf8: text, voiceID: phrase.voiceID, language: phrase.language)
-                let characters = text.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+                // Normalizing counts the scalars on the way, as it does for the sink.
+                let characters = hasher.normalize(utf8: text).scalars
+                let key = hasher.key(voiceID: phrase.voiceID, language: phrase.language)
                 if id == nil {
                     append(phrase, text: text, id: nil, key: key, characters: characters)
                 } else {

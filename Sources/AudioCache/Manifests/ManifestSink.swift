@@ -111,17 +111,15 @@ public struct ManifestSink: Sendable {
         line: Int?,
         column: Int? = nil
     ) {
+        func problem(_ message: String) -> AudioCacheError {
+            .badData(at: SourceLocation(file: path, line: line, column: column), message)
+        }
         let facts = hasher.normalize(utf8: text)
-        if let problem = FieldRules.problem(withText: facts, maxCharacters: limits.maxTextCharacters) {
-            return report(.badData(at: location(line, column), problem))
+        if let message = FieldRules.problem(withText: facts, maxCharacters: limits.maxTextCharacters) {
+            return report(problem(message))
         }
         guard let voiceID = defaults.voiceID ?? outerDefaults.voiceID else {
-            return report(
-                .badData(
-                    at: location(line, column),
-                    "phrase has no voice_id; set it on the line, in the file, by folder or with --voice"
-                )
-            )
+            return report(problem("phrase has no voice_id; set it on the line, in the file, by folder or with --voice"))
         }
         let group: Int32
         if let known = recentGroups.value(for: voiceID, defaults.language ?? outerDefaults.language ?? "") {
@@ -129,24 +127,19 @@ public struct ManifestSink: Sendable {
         } else {
             guard FieldRules.isValidVoiceID(voiceID) else {
                 return report(
-                    .badData(
-                        at: location(line, column),
+                    problem(
                         "voice_id \(quoted(voiceID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"
                     )
                 )
             }
             guard let language = defaults.language ?? outerDefaults.language else {
                 return report(
-                    .badData(
-                        at: location(line, column),
-                        "phrase has no language; set it on the line, in the file, by folder or with --language"
-                    )
+                    problem("phrase has no language; set it on the line, in the file, by folder or with --language")
                 )
             }
             guard FieldRules.isValidLanguage(language) else {
                 return report(
-                    .badData(
-                        at: location(line, column),
+                    problem(
                         "language \(quoted(language)) is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"
                     )
                 )
@@ -161,8 +154,7 @@ public struct ManifestSink: Sendable {
             } else {
                 guard FieldRules.isValidModelID(modelID) else {
                     return report(
-                        .badData(
-                            at: location(line, column),
+                        problem(
                             "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
                         )
                     )
@@ -173,8 +165,7 @@ public struct ManifestSink: Sendable {
         }
         if let id, !FieldRules.isValidPhraseID(utf8: id) {
             return report(
-                .badData(
-                    at: location(line, column),
+                problem(
                     "id \(quoted(String(decoding: id, as: UTF8.self))) is not allowed; use 1-256 characters and no control characters"
                 )
             )
@@ -191,10 +182,6 @@ public struct ManifestSink: Sendable {
             column: column ?? 0
         )
         if keepsTags { keyed.appendTags(tags()) }
-    }
-
-    private func location(_ line: Int?, _ column: Int?) -> SourceLocation {
-        SourceLocation(file: path, line: line, column: column)
     }
 }
 

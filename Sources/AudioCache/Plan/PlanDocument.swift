@@ -35,9 +35,9 @@ public struct PlanDocument: Sendable {
     public func jsonData() -> Data {
         var writer = JSONWriter(capacity: 1 << 16)
         writeHead(into: &writer)
-        let sources = plan.occurrences.collidedSources(in: plan.renderings)
-        writeCollisions(plan.occurrences.collided.indices, sources: sources, into: &writer)
-        writeTail(into: &writer) { _ in }
+        let listing = listing()
+        writeCollisions(plan.occurrences.collided.indices, listing: listing, into: &writer)
+        writeTail(listing: listing, into: &writer) { _ in }
         return Data(writer.bytes)
     }
 
@@ -56,7 +56,7 @@ public struct PlanDocument: Sendable {
             writer.removeAll()
         }
         writeHead(into: &writer)
-        let sources = plan.occurrences.collidedSources(in: plan.renderings)
+        let listing = listing()
         let count = plan.occurrences.collided.count
         let perPart = max(1, collisionsPerPart)
         let width = activeProcessorCount()
@@ -70,7 +70,7 @@ public struct PlanDocument: Sendable {
                 capacity: chunkSize,
                 reusing: buffers.take()
             )
-            writeCollisions(entries, sources: sources, into: &fragment)
+            writeCollisions(entries, listing: listing, into: &fragment)
             return fragment.bytes
         } consume: { _, fragment in
             // Straight to the file after what the writer holds: no copy of the longest part.
@@ -79,7 +79,7 @@ public struct PlanDocument: Sendable {
             writer.noteElements(fragment)
             buffers.give(fragment)
         }
-        try writeTail(into: &writer) { writer in
+        try writeTail(listing: listing, into: &writer) { writer in
             if writer.count >= chunkSize { try flush(&writer) }
         }
         try flush(&writer)
@@ -94,16 +94,30 @@ public struct PlanDocument: Sendable {
         writer.beginArray()
     }
 
+    /// What listing collisions and conflicts needs, worked out once per document.
+    private struct Listing: Sendable {
+        /// The sources of the collided renderings.
+        var sources: CollidedSources
+        /// The files' paths as UTF-8.
+        var files: [[UInt8]]
+    }
+
+    private func listing() -> Listing {
+        Listing(
+            sources: plan.occurrences.collidedSources(in: plan.renderings),
+            files: plan.occurrences.files.map { Array($0.utf8) }
+        )
+    }
+
     /// Writes the `collisions[]` elements of the collided renderings `entries`.
-    private func writeCollisions(_ entries: Range<Int>, sources: CollidedSources, into writer: inout JSONWriter) {
+    private func writeCollisions(_ entries: Range<Int>, listing: Listing, into writer: inout JSONWriter) {
         let occurrences = plan.occurrences
         let renderings = plan.renderings
-        let files = occurrences.files.map { Array($0.utf8) }
         occurrences.strings.withBytes { strings in
             let collisions = occurrences.collisionVariants(
                 in: renderings,
                 entries: entries,
-                sources: sources,
+                sources: listing.sources,
                 first: {
                     BorrowedVariant(
                         text: renderings.textSpans[$0].buffer(in: strings),
@@ -120,7 +134,7 @@ public struct PlanDocument: Sendable {
                     variants: entry,
                     in: collisions,
                     strings: strings,
-                    files: files,
+                    files: listing.files,
                     into: &writer
                 )
             }
@@ -130,6 +144,7 @@ public struct PlanDocument: Sendable {
     /// Writes the rest of the document after the collisions, calling `checkpoint` after each
     /// element of the long arrays so that the caller can take the bytes out.
     private func writeTail(
+        listing: Listing,
         into writer: inout JSONWriter,
         checkpoint: (inout JSONWriter) throws -> Void
     ) rethrows {
@@ -159,7 +174,6 @@ public struct PlanDocument: Sendable {
         writer.key("id_conflicts")
         writer.beginArray()
         let conflicts = occurrences.idConflictVariants(in: plan.renderings, limit: .max)
-        let files = occurrences.files.map { Array($0.utf8) }
         try occurrences.strings.withBytes { strings in
             for entry in 0..<conflicts.count {
                 let key = occurrences.conflictingIDs[entry]
@@ -170,7 +184,7 @@ public struct PlanDocument: Sendable {
                     variants: entry,
                     in: conflicts,
                     strings: strings,
-                    files: files,
+                    files: listing.files,
                     into: &writer
                 )
                 try checkpoint(&writer)
