@@ -42,7 +42,7 @@ final class PythonCaseTable: Sendable {
                 pageIndex[page] = UInt16(leaves.count >> 8)
                 leaves.append(contentsOf: repeatElement(0, count: 256))
             }
-            leaves[Int(pageIndex[page]) << 8 | Int(scalar & 0xFF)] = entry
+            leaves[Self.position(of: scalar, in: pageIndex)] = entry
         }
 
         let runs = PythonUnicodeTables.lowercaseRuns
@@ -78,13 +78,19 @@ final class PythonCaseTable: Sendable {
         self.pageIndex = pageIndex
         self.leaves = leaves
         self.expansions = expansions
-        self.twoByteEntries = (0..<UInt32(0x800)).map { leaves[Int(pageIndex[Int($0 >> 8)]) << 8 | Int($0 & 0xFF)] }
+        self.twoByteEntries = (0..<UInt32(0x800)).map { leaves[Self.position(of: $0, in: pageIndex)] }
     }
 
     /// The entry of a code point (see the type's documentation).
     @inline(__always)
     func entry(_ scalar: UInt32) -> UInt32 {
-        leaves[Int(pageIndex[Int(scalar >> 8)]) << 8 | Int(scalar & 0xFF)]
+        leaves[Self.position(of: scalar, in: pageIndex)]
+    }
+
+    /// Where a code point's entry is in the leaves: its page's leaf, then its low byte.
+    @inline(__always)
+    private static func position(of scalar: UInt32, in pageIndex: [UInt16]) -> Int {
+        Int(pageIndex[Int(scalar >> 8)]) << 8 | Int(scalar & 0xFF)
     }
 
     /// Whether the Final_Sigma scan skips this code point (Unicode Case_Ignorable).
