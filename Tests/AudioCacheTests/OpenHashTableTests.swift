@@ -69,3 +69,18 @@ import Testing
         #expect(Array(store.string(nfd)?.utf8 ?? "".utf8) == Array("cafe\u{301}".utf8))
     }
 }
+
+extension ByteStore {
+    /// Stores the UTF-8 of `text`.
+    /// - Returns: Where the bytes lie.
+    mutating func append(_ text: String) -> ByteSpan {
+        var text = text
+        return text.withUTF8 { append($0) }
+    }
+
+    /// Whether the bytes at two spans of this store are equal.
+    func equals(_ span: ByteSpan, _ other: ByteSpan) -> Bool {
+        guard span.count == other.count else { return false }
+        return withBytes(other) { equals(span, $0) }
+    }
+}

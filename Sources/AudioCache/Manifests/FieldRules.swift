@@ -62,14 +62,8 @@ public enum FieldRules {
     /// The length of a text in Unicode scalars and its first problem, in one pass over its bytes.
     static func check(text: String, maxCharacters: Int) -> (characters: Int, problem: String?) {
         var text = text
-        return text.withUTF8 { check(utf8: $0, maxCharacters: maxCharacters) }
-    }
-
-    /// ``check(text:maxCharacters:)`` on well-formed UTF-8.
-    static func check(utf8 bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int) -> (characters: Int, problem: String?)
-    {
         var hasher = KeyHasher()
-        let facts = hasher.normalize(utf8: bytes)
+        let facts = text.withUTF8 { hasher.normalize(utf8: $0) }
         return (facts.scalars, problem(withText: facts, maxCharacters: maxCharacters))
     }
 

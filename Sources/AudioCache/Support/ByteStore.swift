@@ -36,9 +36,6 @@ struct ByteSpan: Sendable, Hashable {
 struct ByteStore: Sendable {
     private(set) var bytes: [UInt8] = []
 
-    /// The number of bytes stored.
-    var count: Int { bytes.count }
-
     /// Removes every byte, keeping the room.
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
@@ -57,13 +54,6 @@ struct ByteStore: Sendable {
         let span = ByteSpan(start: bytes.count, count: buffer.count)
         bytes.append(contentsOf: buffer)
         return span
-    }
-
-    /// Stores the UTF-8 of `text`.
-    /// - Returns: Where the bytes lie.
-    mutating func append(_ text: String) -> ByteSpan {
-        var text = text
-        return text.withUTF8 { append($0) }
     }
 
     /// Calls `body` with the bytes of `span` (empty for ``ByteSpan/none``).
@@ -91,11 +81,5 @@ struct ByteStore: Sendable {
             guard let base = all.baseAddress else { return false }
             return memcmp(base + span.start, otherStart, span.count) == 0
         }
-    }
-
-    /// Whether the bytes at two spans of this store are equal.
-    func equals(_ span: ByteSpan, _ other: ByteSpan) -> Bool {
-        guard span.count == other.count else { return false }
-        return withBytes(other) { equals(span, $0) }
     }
 }
