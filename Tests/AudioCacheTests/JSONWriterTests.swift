@@ -189,8 +189,8 @@ import Testing
         }
     }
 
-    /// Phrase sources are formatted in one go (`sourceObject`); pretty, compact and nested deeper
-    /// than that fast path goes, they must read as `JSONEncoder` writes them.
+    /// Phrase sources are formatted in one go (`sourceObject`); pretty or compact, at the top or
+    /// deeply nested, they must read as `JSONEncoder` writes them.
     @Test(arguments: [false, true])
     func sourcesMatchJSONEncoder(compact: Bool) throws {
         let sources = [

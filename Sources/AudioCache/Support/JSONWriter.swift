@@ -321,7 +321,7 @@ struct JSONWriter {
         column: Int?,
         id: UnsafeBufferPointer<UInt8>?
     ) {
-        guard !isCompact, depth < 30 else {
+        guard !isCompact else {
             beginObject()
             if let column {
                 key("column")
