@@ -86,6 +86,47 @@ import Testing
         #expect(await Self.failure(Planner(options: options), paths) == expected)
     }
 
+    /// A large CSV file is read in parts too, cut only where a record ends: quoted fields with
+    /// line breaks and doubled quotes, CRLF and blank lines must come out as if read whole.
+    @Test(arguments: [1, 5, 64, 1_000])
+    func aCSVFileReadInPartsGivesThePlanOfTheWholeFile(partSize: Int) async throws {
+        let folder = try TemporaryFolder()
+        var rows = ["\u{FEFF}text,voice_id,id,scene"]
+        for row in 0..<120 {
+            switch row % 7 {
+            case 0: rows.append("")
+            case 1: rows.append("\"Frase \(row % 13)\nen dos líneas\",v\(row % 3),p\(row % 40),intro\r")
+            case 2: rows.append("\"Dijo \"\"hola\"\"\r\n\n\",v1,,\"a,b\"")
+            case 3: rows.append("FRASE \(row % 13),,p\(row),")
+            default: rows.append("Frase \(row % 13),v\(row % 3),p\(row),\"\"")
+            }
+        }
+        rows.append("Sin salto final,v0,,")
+        try folder.write("a.csv", rows.joined(separator: "\n"))
+        try folder.write("b.jsonl", "{\"text\": \"Frase 1\"}\n")
+        let paths = [folder.path]
+        let outer = PhraseDefaults(voiceID: "v0", language: "es")
+        let whole = try await Planner(options: PlanOptions(defaults: outer)).plan(paths: paths)
+        var options = PlanOptions(defaults: outer, concurrency: 3)
+        options.partSize = partSize
+        let parts = try await Planner(options: options).plan(paths: paths)
+        #expect(
+            PlanDocument(plan: parts, cache: "c", listRenderings: true).jsonData()
+                == PlanDocument(plan: whole, cache: "c", listRenderings: true).jsonData()
+        )
+        #expect(parts.totals.phrases == 104)
+        #expect(parts.renderings.first { $0.text == "Sin salto final" }?.firstSource.line == 173)
+
+        // A bad record stops the plan with the problems of the whole file, wherever it is; so does
+        // a stray quote, which makes the parts cut inside records.
+        for bad in ["Una,v0,p1", "Una \"mal\" comilla,v0,p1,", "\"sin cerrar,v0,p1,\n" + rows[2]] {
+            try folder.write("a.csv", (rows + [bad] + rows.suffix(40)).joined(separator: "\n"))
+            let expected = await Self.failure(Planner(options: PlanOptions(defaults: outer)), paths)
+            #expect(expected?.contains("a.csv:17") == true, "\(expected ?? "no failure")")
+            #expect(await Self.failure(Planner(options: options), paths) == expected)
+        }
+    }
+
     private static func failure(_ planner: Planner, _ paths: [String]) async -> String? {
         do {
             _ = try await planner.plan(paths: paths)
@@ -112,7 +153,8 @@ import Testing
     }
 
     @Test func theIndexesAreSizedFromThePhrasesPerByteButNeverWildly() {
-        #expect(Planner.expectedPhrases(seen: 100, inBytes: 1_000, ofBytes: 8_000) == 400)
+        #expect(Planner.expectedPhrases(seen: 100, inBytes: 1_000, ofBytes: 8_000) == 840)
+        #expect(Planner.expectedPhrases(seen: 100, inBytes: 100, ofBytes: 8_000) == 1_600)
         #expect(Planner.expectedPhrases(seen: 100, inBytes: 4_000, ofBytes: 8_000) == 210)
         #expect(Planner.expectedPhrases(seen: 100, inBytes: 8_000, ofBytes: 8_000) == 105)
         #expect(Planner.expectedPhrases(seen: 5, inBytes: 0, ofBytes: 8_000) == 5)

@@ -41,6 +41,27 @@ enum CSVManifestReader {
     /// - Throws: ``AudioCacheError`` for a missing or malformed header, misplaced or unclosed
     ///   quotes and fields longer than ``ManifestLimits/maxFieldBytes``.
     static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
+        _ = try readRecords(bytes, in: 0..<bytes.count, into: &sink)
+    }
+
+    /// Reads the records in `part` of a file, so that a large file can be read in parts at once
+    /// (``ManifestPartition``): the header comes from the start of the file, the records from the
+    /// part alone.
+    ///
+    /// Lines are numbered from 1 at the start of the part; the caller adds the lines of the parts
+    /// before.
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - part: Where the part's records are: the whole file, or a range that starts where a
+    ///     record starts.
+    ///   - sink: Receives phrases and per-record problems.
+    /// - Returns: The number of line breaks in the part.
+    /// - Throws: As ``read(_:into:)``.
+    static func readRecords(
+        _ bytes: UnsafeRawBufferPointer,
+        in part: Range<Int>,
+        into sink: inout ManifestSink
+    ) throws(AudioCacheError) -> Int {
         guard let raw = bytes.baseAddress, !bytes.isEmpty else {
             throw .badData(
                 at: SourceLocation(file: sink.path),
@@ -49,13 +70,12 @@ enum CSVManifestReader {
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let start = ManifestBytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
-        var scanner = CSVRecordScanner(
-            base: base,
-            count: bytes.count,
-            start: start,
-            path: sink.path,
-            limits: sink.limits
-        )
+        let end = min(part.upperBound, bytes.count)
+        let (path, limits) = (sink.path, sink.limits)
+        func makeScanner(from offset: Int) -> CSVRecordScanner {
+            CSVRecordScanner(base: base, count: end, start: offset, path: path, limits: limits)
+        }
+        var scanner = makeScanner(from: start)
         guard try scanner.nextRecord() else {
             throw .badData(
                 at: SourceLocation(file: sink.path, line: scanner.line),
@@ -63,12 +83,17 @@ enum CSVManifestReader {
             )
         }
         let header = try makeHeader(scanner)
+        if part.lowerBound > 0 {
+            guard part.lowerBound < end else { return 0 }
+            scanner = makeScanner(from: part.lowerBound)
+        }
         var repeated = RepeatedValues()
         while !sink.isSaturated, try scanner.nextRecord() {
             if let phrase = phrase(in: scanner, header: header, repeated: &repeated, into: &sink) {
                 sink.add(phrase, in: base, scratch: scanner.scratch)
             }
         }
+        return scanner.line - 1
     }
 
     /// Works out the columns from the header record.

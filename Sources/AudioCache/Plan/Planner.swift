@@ -13,8 +13,9 @@ public struct PlanOptions: Sendable {
     public var keyScheme: KeyScheme
     /// How many files are read at once. Defaults to the number of active processors.
     public var concurrency: Int
-    /// The size of the parts a large JSON Lines file is read in, at once, unless invalid input is
-    /// skipped (then every file is read whole, so that its problems are counted as one file's).
+    /// The size of the parts a large CSV or JSON Lines file is read in, at once, unless invalid
+    /// input is skipped (then every file is read whole, so that its problems are counted as one
+    /// file's).
     var partSize = 4 << 20
 
     /// Creates options.
@@ -73,28 +74,21 @@ public struct Planner: Sendable {
         let parts = Self.parts(of: files, options: options)
         var mergedBytes = 0
         var mergedPhrases = 0
-        // The lines of the current file's parts merged so far, and the problems its parts reported.
+        // The lines of the current file's parts merged so far.
         var lineOffset = 0
-        var heldProblems: [AudioCacheError] = []
         // The storage of merged parts goes to the parts read next.
         let storage = RecyclingPool<KeyedPhrases>(limit: 2 * options.concurrency + 2)
         try await forEachInOrder(count: parts.count, width: options.concurrency) { index in
             Self.read(files[parts[index].file], part: parts[index], options: options, reusing: storage.take())
         } consume: { index, outcome in
             let part = parts[index]
-            if part.number == 0 { (lineOffset, heldProblems) = (0, []) }
+            if part.number == 0 { lineOffset = 0 }
             let problems = outcome.problems.map { $0.shiftingLines(by: lineOffset) }
-            if !options.skipInvalid && !(problems.isEmpty && heldProblems.isEmpty) {
-                // A bad file stops the plan with its problems, those of all its parts in order, at
-                // most as many as reading it whole would report.
-                heldProblems += problems
-                if part.isLast || outcome.failedWhole {
-                    throw AudioCacheError.gathering(
-                        part.number == 0 ? heldProblems : Array(heldProblems.prefix(options.limits.maxProblemsPerFile))
-                    )
-                }
-                lineOffset += outcome.lines
-                return
+            if !options.skipInvalid && !problems.isEmpty {
+                // A bad file stops the plan with its problems. A file read in parts is read again
+                // whole for them, so that they do not depend on where the parts were cut.
+                let whole = part.window == nil ? [] : Self.read(files[part.file], options: options).problems
+                throw AudioCacheError.gathering(whole.isEmpty ? problems : whole)
             }
             builder.skip(problems)
             mergedBytes += part.size(of: files[part.file])
@@ -119,32 +113,43 @@ public struct Planner: Sendable {
         return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
     }
 
-    /// How many phrases the whole run will probably have, to size the indexes once rather than
-    /// rehash them file after file: the phrases per byte seen so far times all the bytes, but never
-    /// more than four times what has been seen, in case the first files are denser than the rest.
+    /// How many phrases the whole run will probably have, to size the indexes early rather than
+    /// rehash them part after part: the phrases per byte seen so far times all the bytes, but never
+    /// more than sixteen times what has been seen, in case the first files are denser than the
+    /// rest. A table grown while it holds few entries costs little; one grown late moves every
+    /// entry merged so far, and a tighter bound made a million phrases rehash four times.
     static func expectedPhrases(seen phrases: Int, inBytes bytes: Int, ofBytes totalBytes: Int) -> Int {
         guard bytes > 0 else { return phrases }
         let estimate = Double(phrases) * Double(totalBytes) / Double(bytes) * 1.05
-        return min(Int(estimate), 4 * phrases)
+        return min(Int(estimate), 16 * phrases)
     }
 
-    /// The parts the files are read in: one per file, but large JSON Lines files in parts of
-    /// ``PlanOptions/partSize`` bytes, so that one large file keeps every processor busy and the
-    /// last merge is short.
+    /// The parts the files are read in: one per file, but large CSV and JSON Lines files in parts
+    /// of about ``PlanOptions/partSize`` bytes (``ManifestPartition``), so that one large file
+    /// keeps every processor busy, merging starts early and parts reuse each other's storage.
     static func parts(of files: [ManifestFile], options: PlanOptions) -> [ReadPart] {
         var parts: [ReadPart] = []
         for (index, file) in files.enumerated() {
-            let size = max(1, options.partSize)
-            let count = file.format == .jsonLines && !options.skipInvalid ? max(1, (file.size + size - 1) / size) : 1
-            for number in 0..<count {
-                let window = count == 1 ? nil : number * size..<(number == count - 1 ? Int.max : (number + 1) * size)
-                parts.append(ReadPart(file: index, number: number, window: window, isLast: number == count - 1))
+            let windows = options.skipInvalid ? [nil] : self.windows(of: file, partSize: options.partSize)
+            for (number, window) in windows.enumerated() {
+                parts.append(ReadPart(file: index, number: number, window: window))
             }
         }
         return parts
     }
 
-    /// Reads, validates and keys one file, or one part of a JSON Lines file. Never throws:
+    /// The parts of one file, or `[nil]` to read it whole.
+    private static func windows(of file: ManifestFile, partSize: Int) -> [Range<Int>?] {
+        guard file.size > partSize, file.format == .csv || file.format == .jsonLines else { return [nil] }
+        // A file that cannot be mapped now is read whole, and reading it reports why.
+        let windows = try? MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
+            ManifestPartition.parts(of: bytes, format: file.format, partSize: partSize)
+        }
+        guard let windows, windows.count > 1 else { return [nil] }
+        return windows
+    }
+
+    /// Reads, validates and keys one file, or one part of one. Never throws:
     /// problems are data.
     static func read(
         _ file: ManifestFile,
@@ -165,7 +170,7 @@ public struct Planner: Sendable {
         do {
             try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
                 if let window = part.window {
-                    lines = JSONLinesManifestReader.readLines(bytes, startingIn: window, into: &sink)
+                    lines = try file.format.read(bytes, part: window, into: &sink)
                 } else {
                     try file.format.read(bytes, into: &sink)
                 }
@@ -176,27 +181,24 @@ public struct Planner: Sendable {
                 path: file.path,
                 phrases: KeyedPhrases(),
                 problems: sink.problems + [error],
-                lines: lines,
-                failedWhole: true
+                lines: lines
             )
         }
         return FileOutcome(path: file.path, phrases: sink.takeKeyedPhrases(), problems: sink.problems, lines: lines)
     }
 }
 
-/// A file, or a part of a large JSON Lines file, to read.
+/// A file, or a part of a large CSV or JSON Lines file, to read.
 struct ReadPart: Sendable {
     /// Index of the file.
     var file: Int
     /// The part's number in its file, from 0.
     var number: Int
-    /// The offsets where the part's lines start; `nil` for a whole file.
+    /// The part's bytes, which start where a line or record starts; `nil` for a whole file.
     var window: Range<Int>?
-    /// Whether this is the file's last part.
-    var isLast: Bool
 
     /// A whole file (its index does not matter to ``Planner/read(_:part:options:)``).
-    static let whole = ReadPart(file: 0, number: 0, window: nil, isLast: true)
+    static let whole = ReadPart(file: 0, number: 0, window: nil)
 
     /// About how many bytes of `file` the part covers.
     func size(of file: ManifestFile) -> Int {
@@ -212,8 +214,6 @@ struct FileOutcome: Sendable {
     var problems: [AudioCacheError]
     /// The lines a part went through, for numbering the next part's.
     var lines = 0
-    /// Whether the file could not be read at all (every part would say the same).
-    var failedWhole = false
 }
 
 /// The number of processors available to this process (respecting CPU quotas where the

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a large CSV or JSON Lines file can be cut into parts that are read at once and merged
+/// in order as if the file had been read whole.
+///
+/// Every part but the first starts right after a line feed that ends a line (JSON Lines, whose
+/// strings hold no raw line feed) or a record (CSV). In CSV a line feed ends a record when an even
+/// number of quotes comes before it in the file: RFC 4180 quotes come in pairs around a field and
+/// in pairs for a quote inside one, so an odd count means the line feed is inside a quoted field.
+/// In a malformed file a cut may land inside a record; the parts then report problems, and the
+/// ``Planner`` reads the file again whole, so that what a user sees never depends on the cuts.
+enum ManifestPartition {
+    private static let lineFeed: UInt8 = 0x0A
+
+    /// The parts of a file, each but the last at least `partSize` bytes long.
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - format: Its format.
+    ///   - partSize: The least length of a part; at least 1.
+    /// - Returns: Consecutive ranges that cover `bytes`; one range for formats other than CSV and
+    ///   JSON Lines, for files not longer than `partSize` and where no line feed can end a part.
+    static func parts(of bytes: UnsafeRawBufferPointer, format: ManifestFormat, partSize: Int) -> [Range<Int>] {
+        let count = bytes.count
+        let partSize = max(1, partSize)
+        guard format == .csv || format == .jsonLines, count > partSize, let raw = bytes.baseAddress else {
+            return [0..<count]
+        }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        var starts = [0]
+        // For CSV: the quotes in `0..<counted`, and whether there is an odd number of them.
+        var counted = 0
+        var insideQuotes = false
+        var target = partSize
+        while target < count {
+            var search = target - 1
+            var cut: Int?
+            while search < count, let found = memchr(base + search, Int32(lineFeed), count - search) {
+                let lineFeed = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                if format == .csv {
+                    insideQuotes = insideQuotes != hasOddQuotes(base, from: counted, to: lineFeed)
+                    counted = lineFeed
+                    if insideQuotes {
+                        search = lineFeed + 1
+                        continue
+                    }
+                }
+                cut = lineFeed + 1
+                break
+            }
+            guard let cut, cut < count else { break }
+            starts.append(cut)
+            target = cut + partSize
+        }
+        return starts.indices.map { index in starts[index]..<(index + 1 < starts.count ? starts[index + 1] : count) }
+    }
+
+    /// Whether `start..<end` holds an odd number of `"`: eight bytes at a time, each quote found
+    /// exactly (a zero byte after the exclusive-or, detected without carries between bytes).
+    static func hasOddQuotes(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        let raw = UnsafeRawPointer(base)
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let quotes: UInt64 = 0x2222_2222_2222_2222
+        var found = 0
+        var offset = start
+        while offset + 8 <= end {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ quotes
+            found &+= (~(((word & low) &+ low) | word | low)).nonzeroBitCount
+            offset += 8
+        }
+        while offset < end {
+            if base[offset] == UInt8(ascii: "\"") { found &+= 1 }
+            offset += 1
+        }
+        return found & 1 == 1
+    }
+}
