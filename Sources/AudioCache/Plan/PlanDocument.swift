@@ -98,15 +98,20 @@ public struct PlanDocument: Sendable {
     private struct Listing: Sendable {
         /// The sources of the collided renderings.
         var sources: CollidedSources
-        /// The files' paths as UTF-8.
-        var files: [[UInt8]]
+        /// The files' paths as string values (``JSONWriter/quoted(_:)``), one after another.
+        var quotedFiles: [UInt8] = []
+        /// Where each file's value is in `quotedFiles`.
+        var fileRanges: [Range<Int>] = []
     }
 
     private func listing() -> Listing {
-        Listing(
-            sources: plan.occurrences.collidedSources(in: plan.renderings),
-            files: plan.occurrences.files.map { Array($0.utf8) }
-        )
+        var listing = Listing(sources: plan.occurrences.collidedSources(in: plan.renderings))
+        for file in plan.occurrences.files {
+            let start = listing.quotedFiles.count
+            listing.quotedFiles += JSONWriter.quoted(file)
+            listing.fileRanges.append(start..<listing.quotedFiles.count)
+        }
+        return listing
     }
 
     /// Writes the `collisions[]` elements of the collided renderings `entries`.
@@ -134,7 +139,7 @@ public struct PlanDocument: Sendable {
                     variants: entry,
                     in: collisions,
                     strings: strings,
-                    files: listing.files,
+                    listing: listing,
                     into: &writer
                 )
             }
@@ -184,7 +189,7 @@ public struct PlanDocument: Sendable {
                     variants: entry,
                     in: conflicts,
                     strings: strings,
-                    files: listing.files,
+                    listing: listing,
                     into: &writer
                 )
                 try checkpoint(&writer)
@@ -267,7 +272,7 @@ public struct PlanDocument: Sendable {
         variants entry: Int,
         in table: VariantTable<V>,
         strings: UnsafeBufferPointer<UInt8>,
-        files: [[UInt8]],
+        listing: Listing,
         into writer: inout JSONWriter
     ) {
         writer.beginObject()
@@ -293,11 +298,11 @@ public struct PlanDocument: Sendable {
             }
             writer.key("sources")
             writer.beginArray()
-            for index in table.sources(of: position) {
-                let source = sources[Int(index)]
-                files[Int(source.file)].withUnsafeBufferPointer { file in
+            listing.quotedFiles.withUnsafeBufferPointer { files in
+                for index in table.sources(of: position) {
+                    let source = sources[Int(index)]
                     writer.sourceObject(
-                        file: file,
+                        quotedFile: UnsafeBufferPointer(rebasing: files[listing.fileRanges[Int(source.file)]]),
                         line: Int(source.line),
                         column: source.column == 0 ? nil : Int(source.column),
                         id: source.id.isNone ? nil : source.id.buffer(in: strings)
@@ -396,11 +401,10 @@ private enum VariantEntryName {
 extension JSONWriter {
     /// Writes a ``PhraseSource`` object: `column` and `id` when set, `file`, `line` (byte order).
     mutating func source(file: String, line: Int, column: Int?, id: String?) {
-        var file = file
         var id = id
-        file.withUTF8 { file in
-            guard id != nil else { return sourceObject(file: file, line: line, column: column, id: nil) }
-            id?.withUTF8 { sourceObject(file: file, line: line, column: column, id: $0) }
+        Self.quoted(file).withUnsafeBufferPointer { file in
+            guard id != nil else { return sourceObject(quotedFile: file, line: line, column: column, id: nil) }
+            id?.withUTF8 { sourceObject(quotedFile: file, line: line, column: column, id: $0) }
         }
     }
 }

@@ -306,17 +306,27 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// A string value as the writer writes it: escaped, in quotes. Values written many times, such
+    /// as file paths in a list of sources, are so escaped once.
+    /// - Parameter text: The string.
+    /// - Returns: Its bytes in the document.
+    static func quoted(_ text: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: text.utf8.count + 2, compact: true)
+        writer.string(text)
+        return writer.bytes
+    }
+
     /// Writes an object of a file, an optional id, a line and an optional column (a phrase source:
     /// `column`, `file`, `id`, `line`, in that order), laid out as `beginObject()`, `key(_:)`, the
     /// values and `endObject()` would, but formatted in one go: a plan lists hundreds of thousands
     /// of sources.
     /// - Parameters:
-    ///   - file: The file, as UTF-8.
+    ///   - file: The file as a string value, escaped and in quotes (``quoted(_:)``).
     ///   - line: The line.
     ///   - column: The column, if any.
     ///   - id: The id as UTF-8, if any.
     mutating func sourceObject(
-        file: UnsafeBufferPointer<UInt8>,
+        quotedFile file: UnsafeBufferPointer<UInt8>,
         line: Int,
         column: Int?,
         id: UnsafeBufferPointer<UInt8>?
@@ -328,7 +338,8 @@ struct JSONWriter {
                 int(column)
             }
             key("file")
-            string(utf8: file)
+            startValue()
+            bytes.append(contentsOf: file)
             if let id {
                 key("id")
                 string(utf8: id)
@@ -339,50 +350,72 @@ struct JSONWriter {
         }
         startValue()
         let indent = 2 * (depth + 1)
-        // Room for the worst case, every byte of the strings escaped as \u00XX; the rest is cut.
-        let room = 6 * (file.count + (id?.count ?? 0)) + 4 * (indent + 40) + 64
+        // Room for the worst case, every byte of the id escaped as \u00XX; the rest is cut.
+        let room = file.count + 6 * (id?.count ?? 0) + 4 * (indent + 40) + 64
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: room))
         let used = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
             guard let base = buffer.baseAddress else { return 0 }
-            var out = base + start
-            func put(_ text: StaticString) {
-                text.withUTF8Buffer { text in
-                    if let source = text.baseAddress { out.update(from: source, count: text.count) }
-                    out += text.count
-                }
-            }
-            // A member: the comma after the one before, a line feed, the indent, the name.
-            func member(_ name: StaticString, first: Bool = false) {
-                if !first { put(",") }
-                put("\n")
-                out.update(repeating: UInt8(ascii: " "), count: indent)
-                out += indent
-                put("\"")
-                put(name)
-                put(Self.colon)
-            }
-            put("{")
+            var out = Cursor(next: base + start, indent: indent)
+            out.put("{")
             if let column {
-                member("column", first: true)
-                out += Self.writeDecimal(column, to: out)
+                out.member("column", first: true)
+                out.decimal(column)
             }
-            member("file", first: column == nil)
-            out += Self.writeEscaped(file, to: out)
+            out.member("file", first: column == nil)
+            out.put(file)
             if let id {
-                member("id")
-                out += Self.writeEscaped(id, to: out)
+                out.member("id")
+                out.escaped(id)
             }
-            member("line")
-            out += Self.writeDecimal(line, to: out)
-            put("\n")
-            out.update(repeating: UInt8(ascii: " "), count: indent - 2)
-            out += indent - 2
-            put("}")
-            return out - (base + start)
+            out.member("line")
+            out.decimal(line)
+            out.put("\n")
+            out.spaces(indent - 2)
+            out.put("}")
+            return out.next - (base + start)
         }
         bytes.removeLast(room - used)
         isEmpty = false
+    }
+
+    /// Where ``sourceObject(quotedFile:line:column:id:)`` writes next, in the room it made.
+    private struct Cursor {
+        var next: UnsafeMutablePointer<UInt8>
+        /// The indent of the object's members.
+        let indent: Int
+
+        mutating func put(_ text: StaticString) {
+            text.withUTF8Buffer { put($0) }
+        }
+
+        mutating func put(_ text: UnsafeBufferPointer<UInt8>) {
+            guard let source = text.baseAddress else { return }
+            next.update(from: source, count: text.count)
+            next += text.count
+        }
+
+        mutating func spaces(_ count: Int) {
+            next.update(repeating: UInt8(ascii: " "), count: count)
+            next += count
+        }
+
+        /// A member's start: the comma after the one before, a line feed, the indent, the name.
+        mutating func member(_ name: StaticString, first: Bool = false) {
+            put(first ? "\n" : ",\n")
+            spaces(indent)
+            put("\"")
+            put(name)
+            put(JSONWriter.colon)
+        }
+
+        mutating func decimal(_ value: Int) {
+            next += JSONWriter.writeDecimal(value, to: next)
+        }
+
+        mutating func escaped(_ text: UnsafeBufferPointer<UInt8>) {
+            next += JSONWriter.writeEscaped(text, to: next)
+        }
     }
 
     /// Writes `text` in quotes and escaped to `out`, which has room for `6 * text.count + 2` bytes.
