@@ -191,6 +191,27 @@ import Testing
         input.check(ReaderTestSupport.run(.csv, input.input))
     }
 
+    /// Fields are scanned eight bytes at a time: a field must end at its comma, quote or line
+    /// break wherever that falls in a word, with multi-byte characters around it.
+    @Test func fieldsEndRightAtEveryOffset() {
+        let filler = Array("aé,b\"c\nd".unicodeScalars)
+        var rows: [String] = []
+        var expected: [String] = []
+        for length in 0..<20 {
+            let plain = String(String.UnicodeScalarView((0..<length).map { filler[[0, 1, 3][$0 % 3]] }))
+            let quoted = String(String.UnicodeScalarView((0..<length).map { filler[$0 % filler.count] }))
+            for end in ["\n", "\r\n", "\r"] {
+                rows.append("x\(plain),\(length)" + end)
+                expected.append("x\(plain)")
+                rows.append("\"y\(quoted.replacingOccurrences(of: "\"", with: "\"\""))\",\(length)" + end)
+                expected.append("y\(quoted)")
+            }
+        }
+        let outcome = ReaderTestSupport.run(.csv, "text,id\n" + rows.joined())
+        #expect(outcome.messages == [])
+        #expect(outcome.phrases.map(\.text) == expected)
+    }
+
     @Test func readingGoesOnAfterAReportedRecord() {
         let outcome = ReaderTestSupport.run(.csv, "text,id\nA\n\"B\nC\",2\nD,\n")
         #expect(outcome.problems == ["m.csv:2: record has 1 field; the header has 2"])
