@@ -36,6 +36,23 @@ import Testing
         Self.check(keys: keys) { $0 }
     }
 
+    /// What the merge reads ahead of its look-ups: the home slot of a hash, and its value when
+    /// the slot holds that hash's entry.
+    @Test func theHomeSlotOfAHashCanBeReadAhead() {
+        var table = OpenHashTable()
+        #expect(table.homeValue(hash: 42) == nil)
+        #expect(table.warm(hash: 42) == 0)
+        _ = table.insert(hash: 42, value: 7) { _ in false }
+        #expect(table.homeValue(hash: 42) == 7)
+        #expect(table.warm(hash: 42) != 0)
+        _ = table.insert(hash: 43, value: 8) { _ in false }
+        #expect(table.homeValue(hash: 43) == 8)
+        // A hash with no entry gets nothing, though its home slot may hold another hash's entry.
+        var other: UInt64 = 44
+        while table.homeValue(hash: other) == nil && other < 10_000 { other += 1 }
+        #expect(other == 10_000)
+    }
+
     @Test func equalHashesAreToldApartByTheCaller() {
         // Every key hashes alike: one long probe chain, resolved by `matching` alone.
         Self.check(keys: (0..<500).map { UInt64($0 % 200) }) { _ in 42 }

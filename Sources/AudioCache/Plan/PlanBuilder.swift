@@ -21,6 +21,10 @@ public struct PlanBuilder: Sendable {
     /// Ids used for different texts, with their first source.
     private var conflictingIDs: [IDKey: Int32] = [:]
     private var problems: [AudioCacheError] = []
+    /// What reading slots ahead of their look-ups read, kept so that the reads stay.
+    private var warmth: UInt32 = 0
+    /// How many phrases' slots are read ahead at once.
+    private static let warmAhead = 16
 
     /// How an id's hash (``KeyedPhrases/Entry/idHash``) is combined with its group; replaceable in
     /// tests, to force collisions.
@@ -86,7 +90,12 @@ public struct PlanBuilder: Sendable {
         (indexByKey, firstSourceByID) = (OpenHashTable(), OpenHashTable())
         defer { (indexByKey, firstSourceByID) = (keys, ids) }
         phrases.strings.bytes.withUnsafeBufferPointer { bytes in
-            for entry in phrases.entries {
+            let entries = phrases.entries
+            for (position, entry) in entries.enumerated() {
+                if position % Self.warmAhead == 0 {
+                    let block = entries[position..<min(entries.count, position + Self.warmAhead)]
+                    warmth ^= warm(block, groups: groups, keys: keys, ids: ids)
+                }
                 add(
                     entry,
                     text: entry.text.buffer(in: bytes),
@@ -100,6 +109,34 @@ public struct PlanBuilder: Sendable {
                 )
             }
         }
+    }
+
+    /// Reads what merging `block` will look up, before merging it: the slots of its keys and
+    /// ids, then, where a key's home slot already holds the key, what a repeated key reads of its
+    /// rendering. Read one after another, the cache misses are waited for together rather than one
+    /// by one (``OpenHashTable/warm(hash:)``). Without it, waiting for those misses was half of
+    /// the merge's time; `plan --json` of a million phrases took 0.98 s rather than 0.89 s.
+    /// - Returns: Bits of what was read, to keep so that the reads are not optimized away.
+    private func warm(
+        _ block: ArraySlice<KeyedPhrases.Entry>,
+        groups: [Int32],
+        keys: OpenHashTable,
+        ids: OpenHashTable
+    ) -> UInt32 {
+        var warmth: UInt32 = 0
+        for entry in block {
+            warmth ^= keys.warm(hash: entry.key.high)
+            if !entry.id.isNone { warmth ^= ids.warm(hash: idHash(entry.idHash, groups[Int(entry.group)])) }
+        }
+        for entry in block {
+            guard let rendering = keys.homeValue(hash: entry.key.high) else { continue }
+            let index = Int(rendering)
+            warmth ^= UInt32(truncatingIfNeeded: list.keys[index].low ^ UInt64(list.textSpans[index].start))
+            warmth ^= UInt32(
+                bitPattern: list.groupIndices[index] ^ list.modelIndices[index] ^ list.occurrenceCounts[index]
+            )
+        }
+        return warmth
     }
 
     /// Records problems that were skipped over, to report with the plan.
