@@ -13,9 +13,10 @@ public struct PlanOptions: Sendable {
     public var keyScheme: KeyScheme
     /// How many files are read at once. Defaults to the number of active processors.
     public var concurrency: Int
-    /// The size of the parts a large CSV or JSON Lines file is read in, at once, unless invalid
-    /// input is skipped (then every file is read whole, so that its problems are counted as one
-    /// file's).
+    /// The largest size of the parts a large CSV or JSON Lines file is read in, at once, unless
+    /// invalid input is skipped (then every file is read whole, so that its problems are counted as
+    /// one file's). A smaller input is read in smaller parts, down to 256 KiB, so that every
+    /// processor gets about eight.
     var partSize = 4 << 20
 
     /// Creates options.
@@ -125,12 +126,15 @@ public struct Planner: Sendable {
     }
 
     /// The parts the files are read in: one per file, but large CSV and JSON Lines files in parts
-    /// of about ``PlanOptions/partSize`` bytes (``ManifestPartition``), so that one large file
-    /// keeps every processor busy, merging starts early and parts reuse each other's storage.
+    /// of at most about ``PlanOptions/partSize`` bytes (``ManifestPartition``), so that one large
+    /// file keeps every processor busy, merging starts early and parts reuse each other's storage.
     static func parts(of files: [ManifestFile], options: PlanOptions) -> [ReadPart] {
+        // Smaller parts for a smaller input, so that every processor gets several to read.
+        let totalBytes = files.reduce(0) { $0 + $1.size }
+        let partSize = min(options.partSize, max(256 << 10, totalBytes / (8 * options.concurrency)))
         var parts: [ReadPart] = []
         for (index, file) in files.enumerated() {
-            let windows = options.skipInvalid ? [nil] : self.windows(of: file, partSize: options.partSize)
+            let windows = options.skipInvalid ? [nil] : self.windows(of: file, partSize: partSize)
             for (number, window) in windows.enumerated() {
                 parts.append(ReadPart(file: index, number: number, window: window))
             }
