@@ -69,45 +69,39 @@ public struct KeyHasher: Sendable {
     ///   - language: The language, used as is.
     /// - Returns: The key.
     mutating func key(voiceID: String, language: String) -> CacheKey {
+        groupSuffix(voiceID: voiceID, language: language).withUnsafeBufferPointer { key(groupSuffix: $0) }
+    }
+
+    /// What the scheme hashes after the normalized text for a voice and language: for
+    /// ``KeyScheme/md5TextVoiceLanguageV1``, `|voice|language`. Worked out once per voice and
+    /// language, it saves ``key(groupSuffix:)`` going through their `String`s phrase after phrase.
+    func groupSuffix(voiceID: String, language: String) -> [UInt8] {
         switch scheme {
         case .md5TextVoiceLanguageV1:
-            return md5TextVoiceLanguage(voiceID: voiceID, language: language)
+            return Array("|\(voiceID)|\(language)".utf8)
         }
     }
 
-    private mutating func md5TextVoiceLanguage(voiceID: String, language: String) -> CacheKey {
-        let textCount = normalizedCount
-        // Moved out and back so that the closures below neither capture `self` nor copy the buffer.
-        var scratch = self.scratch
-        self.scratch = []
-        defer { self.scratch = scratch }
-        return PythonTextTransform.withUTF8(voiceID) { voice in
-            PythonTextTransform.withUTF8(language) { language in
-                let needed = textCount + voice.count + language.count + 2
-                if scratch.count < needed { scratch += [UInt8](repeating: 0, count: needed - scratch.count) }
-                return scratch.withUnsafeMutableBufferPointer { buffer in
-                    guard let output = buffer.baseAddress else {
-                        preconditionFailure("the scratch buffer is never empty")
-                    }
-                    var length = textCount
-                    output[length] = UInt8(ascii: "|")
-                    length += 1
-                    if let source = voice.baseAddress { (output + length).update(from: source, count: voice.count) }
-                    length += voice.count
-                    output[length] = UInt8(ascii: "|")
-                    length += 1
-                    if let source = language.baseAddress {
-                        (output + length).update(from: source, count: language.count)
-                    }
-                    length += language.count
-                    var md5 = Insecure.MD5()
-                    md5.update(bufferPointer: UnsafeRawBufferPointer(start: output, count: length))
-                    return md5.finalize().withUnsafeBytes { digest in
-                        CacheKey(
-                            high: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                            low: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                        )
-                    }
+    /// The second half of keying a phrase, with the voice and language given as their
+    /// ``groupSuffix(voiceID:language:)``.
+    /// - Parameter suffix: The bytes of the voice and language.
+    /// - Returns: The key.
+    mutating func key(groupSuffix suffix: UnsafeBufferPointer<UInt8>) -> CacheKey {
+        switch scheme {
+        case .md5TextVoiceLanguageV1:
+            let textCount = normalizedCount
+            let length = textCount + suffix.count
+            if scratch.count < length { scratch += [UInt8](repeating: 0, count: length - scratch.count) }
+            return scratch.withUnsafeMutableBufferPointer { buffer in
+                guard let output = buffer.baseAddress else { preconditionFailure("the scratch buffer is never empty") }
+                if let source = suffix.baseAddress { (output + textCount).update(from: source, count: suffix.count) }
+                var md5 = Insecure.MD5()
+                md5.update(bufferPointer: UnsafeRawBufferPointer(start: output, count: length))
+                return md5.finalize().withUnsafeBytes { digest in
+                    CacheKey(
+                        high: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                        low: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    )
                 }
             }
         }

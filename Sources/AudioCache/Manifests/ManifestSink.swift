@@ -26,6 +26,10 @@ public struct ManifestSink: Sendable {
     // manifests repeat a few on every line.
     private var recentGroups = RecentValues<Int32>()
     private var recentModels = RecentValues<Int32>()
+    /// The key scheme's bytes for each voice and language pair (``KeyHasher/groupSuffix(voiceID:language:)``),
+    /// one after another, by group number; `groupSuffixEnds` says where each ends.
+    private var groupSuffixes: [UInt8] = []
+    private var groupSuffixEnds: [Int] = []
 
     /// Creates a sink for one file.
     /// - Parameters:
@@ -49,6 +53,9 @@ public struct ManifestSink: Sendable {
     /// - Parameter storage: Phrases whose storage is no longer needed.
     mutating func reuse(_ storage: consuming KeyedPhrases) {
         keyed = storage.emptied()
+        // Groups are numbered afresh.
+        groupSuffixes.removeAll()
+        groupSuffixEnds.removeAll()
     }
 
     /// Makes room for the phrases of a file of `bytes` bytes, so that they are stored without
@@ -170,11 +177,19 @@ public struct ManifestSink: Sendable {
                 )
             )
         }
-        let groupKey = keyed.groups.values[Int(group)]
+        while groupSuffixEnds.count <= Int(group) {
+            let groupKey = keyed.groups.values[groupSuffixEnds.count]
+            groupSuffixes += hasher.groupSuffix(voiceID: groupKey.voiceID, language: groupKey.language)
+            groupSuffixEnds.append(groupSuffixes.count)
+        }
+        let suffixStart = group == 0 ? 0 : groupSuffixEnds[Int(group) - 1]
+        let key = groupSuffixes.withUnsafeBufferPointer { suffixes in
+            hasher.key(groupSuffix: UnsafeBufferPointer(rebasing: suffixes[suffixStart..<groupSuffixEnds[Int(group)]]))
+        }
         keyed.append(
             text: text,
             id: id,
-            key: hasher.key(voiceID: groupKey.voiceID, language: groupKey.language),
+            key: key,
             characters: facts.scalars,
             group: group,
             model: model,
