@@ -50,10 +50,11 @@ import Testing
         }
         var wrong: [Range<Int>] = []
         bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
             for start in 0..<bytes.count {
                 for end in start...bytes.count {
                     let expected = bytes[start..<end].filter { $0 == UInt8(ascii: "\"") }.count % 2 == 1
-                    if ManifestPartition.hasOddQuotes(buffer.baseAddress!, from: start, to: end) != expected {
+                    if ManifestPartition.hasOddQuotes(base, from: start, to: end) != expected {
                         wrong.append(start..<end)
                     }
                 }
