@@ -58,6 +58,14 @@ enum PythonTextTransform {
         facts: inout TextFacts
     ) -> Int {
         let asciiMap = splitting ? table.asciiNormalize : table.asciiLower
+        // Counted in locals and stored once: stores through `output` could alias `facts`, which
+        // would keep the counts in memory rather than in registers.
+        var scalars = 0
+        var control: UInt8?
+        defer {
+            facts.scalars &+= scalars
+            facts.control = facts.control ?? control
+        }
         return asciiMap.withUnsafeBufferPointer { ascii in
             table.twoByteEntries.withUnsafeBufferPointer { twoByte in
                 var read = 0
@@ -77,16 +85,16 @@ enum PythonTextTransform {
                             )
                             read &+= plain
                             written &+= plain
-                            facts.scalars &+= plain
+                            scalars &+= plain
                             afterSpace = word >> UInt64(8 &* (plain &- 1)) & 0xFF == 0x20
                             if plain == 8 { continue }
                         }
                     }
                     let byte = bytes[read]
-                    facts.scalars &+= 1
+                    scalars &+= 1
                     if byte < 0x80 {
                         if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D || byte == 0x7F {
-                            facts.control = facts.control ?? byte
+                            control = control ?? byte
                         }
                         let lowered = ascii[Int(byte)]
                         output[written] = lowered
