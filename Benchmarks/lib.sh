@@ -49,9 +49,10 @@ release_binary() {
     local variable=$1 product=$2
     if [[ -z ${!variable} ]]; then
         step "building $product (release)"
-        swift build -c release --product "$product" ||
+        local built
+        built=$(scripts/build-release "$product") ||
             die "swift build failed; $variable=/path/to/$product measures a binary built elsewhere"
-        printf -v "$variable" '%s' "$(swift build -c release --show-bin-path)/$product"
+        printf -v "$variable" '%s' "$built"
     fi
     [[ -x ${!variable} ]] || die "$variable=${!variable} is not an executable file"
 }

@@ -7,7 +7,7 @@
 #   Benchmarks/run-cache-benchmark.sh
 #
 # Environment:
-#   BENCHMARK     the CacheBenchmark binary; default: build `swift build -c release --product CacheBenchmark`
+#   BENCHMARK     the CacheBenchmark binary; default: `scripts/build-release CacheBenchmark`
 #   RUNS          runs per measurement; best and median kept (default 3)
 #   ENTRIES       entries of the generated cache (default 1000000)
 #   LOOKUPS       timed lookups per run (default 200000)

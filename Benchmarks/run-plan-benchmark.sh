@@ -6,7 +6,7 @@
 #   Benchmarks/run-plan-benchmark.sh
 #
 # Environment:
-#   AUDIOCACHE  the binary to measure; default: build `swift build -c release --product audiocache`
+#   AUDIOCACHE  the binary to measure; default: `scripts/build-release audiocache`
 #   RUNS        runs per tool and size, best wall time kept (default 3)
 #   SIZES       phrase counts (default "100000 1000000")
 #   SEED        generator seed (default 20240611)

@@ -8,7 +8,7 @@
 #   Benchmarks/run-warm-benchmark.sh
 #
 # Environment:
-#   BENCHMARK        the WarmBenchmark binary; default: build `swift build -c release --product WarmBenchmark`
+#   BENCHMARK        the WarmBenchmark binary; default: `scripts/build-release WarmBenchmark`
 #   AUDIOCACHE       the audiocache binary for the no-op re-run; default: build it (release); "none" skips it
 #   RUNS             runs of each throughput measurement (default 1: each takes about 2 minutes)
 #   NOOP_RUNS        runs of each no-op measurement; best and median kept (default 3)
