@@ -39,8 +39,7 @@ struct OpenHashTable: Sendable {
     @inline(__always)
     mutating func insert(hash: UInt64, value: Int32, matching matches: (Int32) -> Bool) -> Int32 {
         if (count + 1) * 4 > slots.count * 3 { resize(toHold: max(12, count * 2)) }
-        // Fibonacci hashing: the top bits of the product depend on all bits of the hash.
-        let tag = UInt32(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32)
+        let tag = Self.tag(hash)
         let mask = slots.count - 1
         var index = Int(tag >> shift)
         return slots.withUnsafeMutableBufferPointer { slots in
@@ -67,8 +66,7 @@ struct OpenHashTable: Sendable {
     @inline(__always)
     func warm(hash: UInt64) -> UInt32 {
         guard !slots.isEmpty else { return 0 }
-        let tag = UInt32(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32)
-        return slots.withUnsafeBufferPointer { $0[Int(tag >> shift)].tag }
+        return slots.withUnsafeBufferPointer { $0[Int(Self.tag(hash) >> shift)].tag }
     }
 
     /// The value in the home slot of `hash` when the slot's tag is that of `hash`: most likely what
@@ -76,9 +74,16 @@ struct OpenHashTable: Sendable {
     @inline(__always)
     func homeValue(hash: UInt64) -> Int32? {
         guard !slots.isEmpty else { return nil }
-        let tag = UInt32(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32)
+        let tag = Self.tag(hash)
         let slot = slots.withUnsafeBufferPointer { $0[Int(tag >> shift)] }
         return slot.value >= 0 && slot.tag == tag ? slot.value : nil
+    }
+
+    /// The tag of a hash. Fibonacci hashing: the top bits of the product depend on all bits of
+    /// the hash.
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 
     /// Makes room for `capacity` entries at most three quarters full (mixed hashes keep linear
