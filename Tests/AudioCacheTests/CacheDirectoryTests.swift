@@ -379,6 +379,30 @@ struct CacheDirectoryTests {
         #expect(inventory.status(of: rendering("Hola", model: "eleven_v3")) == .stale)
         let strict = await CacheDirectoryInventory(cache, expectation: .init(provider: "elevenlabs"))
         #expect(strict.status(of: rendering("Hola")) == .stale)
+
+        // A whole plan's statuses, in bulk, are the same as one by one.
+        func renderings(_ texts: [String], model: String? = nil) -> RenderingList {
+            var builder = PlanBuilder()
+            let phrases = texts.enumerated().map { line, text in
+                Phrase(
+                    text: text,
+                    voiceID: "es",
+                    language: "es",
+                    modelID: model,
+                    location: SourceLocation(file: "m.csv", line: line + 2)
+                )
+            }
+            builder.add(file: "m.csv", phrases: KeyedPhrases(phrases, scheme: .md5TextVoiceLanguageV1))
+            return builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory()).renderings
+        }
+        for (check, list, expected) in [
+            (inventory, renderings(["Adiós", "HOLA", "Buenas"]), [RenderingStatus.missing, .cached, .missing]),
+            (inventory, renderings(["Hola", "Adiós"], model: "eleven_v3"), [.stale, .missing]),
+            (strict, renderings(["Adiós", "Hola"]), [.missing, .stale]),
+        ] {
+            #expect(check.statuses(of: list) == expected)
+            #expect(check.statuses(of: list) == list.map { check.status(of: $0) })
+        }
         #expect(await cache.entry(for: entry.key)?.accessCount == 0)
         try await cache.close()
     }
