@@ -60,11 +60,12 @@ for size in $SIZES; do
 done
 
 # measure SIZE TOOL COMMAND...: runs COMMAND $RUNS times, keeps the best wall time and the highest
-# peak RSS, and appends "SIZE TOOL WALL_S PEAK_KB CPU_S OUTPUT" to $work/results.
+# peak RSS, and appends "SIZE TOOL WALL_S PEAK_KB CPU_S OUTPUT WALLS" to $work/results (WALLS: every
+# run's wall time, comma-separated, for the median).
 measure() {
     local size=$1 tool=$2
     shift 2
-    local out="$work/$tool-$size.json" best_wall="" best_cpu="" peak=0 run
+    local out="$work/$tool-$size.json" best_wall="" best_cpu="" peak=0 walls="" run
     for ((run = 1; run <= RUNS; run++)); do
         local start=$EPOCHREALTIME
         if ! /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$out" 2>"$work/stderr"; then
@@ -87,8 +88,9 @@ measure() {
             best_cpu=$cpu
         fi
         if ((kb > peak)); then peak=$kb; fi
+        walls+=${walls:+,}$wall
     done
-    echo "$size $tool $best_wall $peak $best_cpu $out" >>"$work/results"
+    echo "$size $tool $best_wall $peak $best_cpu $out $walls" >>"$work/results"
 }
 
 : >"$work/results"
@@ -104,18 +106,25 @@ done
 step "cross-check and results"
 "$PYTHON" - "$work/results" <<'PY'
 import json
+import statistics
 import sys
 
 FIELDS = ("phrases", "renderings", "duplicates", "characters")
 results = {}
 for line in open(sys.argv[1], encoding="utf-8"):
-    size, tool, wall, peak_kb, cpu, out = line.split()
+    size, tool, wall, peak_kb, cpu, out, walls = line.split()
     try:
         with open(out, encoding="utf-8") as handle:
             document = json.load(handle)
     except ValueError as error:
         sys.exit(f"error: {tool} at {size} phrases did not print one JSON document: {error}")
-    results[(int(size), tool)] = {"wall": float(wall), "peak_mb": int(peak_kb) / 1024, "cpu": float(cpu), "doc": document}
+    results[(int(size), tool)] = {
+        "wall": float(wall),
+        "median": statistics.median(float(value) for value in walls.split(",")),
+        "peak_mb": int(peak_kb) / 1024,
+        "cpu": float(cpu),
+        "doc": document,
+    }
 
 sizes = sorted({size for size, _ in results})
 tools = ("audiocache", "baseline")
@@ -155,18 +164,22 @@ if failures:
     sys.exit(1)
 
 print()
-header = f"{'phrases':>9}  {'tool':<10} {'wall s':>8} {'cpu s':>7} {'peak MB':>8} {'phrases/s':>11}"
+header = f"{'phrases':>9}  {'tool':<10} {'wall s':>8} {'median s':>9} {'cpu s':>7} {'peak MB':>8} {'phrases/s':>11}"
 print(header)
 print("-" * len(header))
 for size in sizes:
     for tool in tools:
         r = results[(size, tool)]
-        print(f"{size:>9}  {tool:<10} {r['wall']:>8.3f} {r['cpu']:>7.2f} {r['peak_mb']:>8.1f} {size / r['wall']:>11,.0f}")
+        print(
+            f"{size:>9}  {tool:<10} {r['wall']:>8.3f} {r['median']:>9.3f} {r['cpu']:>7.2f} {r['peak_mb']:>8.1f}"
+            f" {size / r['wall']:>11,.0f}"
+        )
 print()
 speedups = {}
 for size in sizes:
     speedups[size] = results[(size, "baseline")]["wall"] / results[(size, "audiocache")]["wall"]
-    print(f"speed-up over baseline at {size:>9} phrases: {speedups[size]:6.2f}x")
+    medians = results[(size, "baseline")]["median"] / results[(size, "audiocache")]["median"]
+    print(f"speed-up over baseline at {size:>9} phrases: {speedups[size]:6.2f}x (medians: {medians:.2f}x)")
 if len(sizes) >= 2:
     small, large = sizes[0], sizes[-1]
     for tool in tools:
