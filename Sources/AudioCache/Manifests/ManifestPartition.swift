@@ -41,16 +41,16 @@ enum ManifestPartition {
             var search = target - 1
             var cut: Int?
             while search < count, let found = memchr(base + search, Int32(lineFeed), count - search) {
-                let lineFeed = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
                 if format == .csv {
-                    insideQuotes = insideQuotes != hasOddQuotes(base, from: counted, to: lineFeed)
-                    counted = lineFeed
+                    insideQuotes = insideQuotes != hasOddQuotes(base, from: counted, to: newline)
+                    counted = newline
                     if insideQuotes {
-                        search = lineFeed + 1
+                        search = newline + 1
                         continue
                     }
                 }
-                cut = lineFeed + 1
+                cut = newline + 1
                 break
             }
             guard let cut, cut < count else { break }
