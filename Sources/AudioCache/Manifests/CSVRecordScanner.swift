@@ -156,18 +156,8 @@ struct CSVRecordScanner {
         let limit = min(count, start + limits.maxFieldBytes + 1)
         var offset = start
         while offset < limit {
-            // Eight bytes at a time up to the first `,`, `"`, CR or LF.
-            if offset + 8 <= limit {
-                let flags = Self.specialFlags(
-                    UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self),
-                    includingComma: true
-                )
-                if flags == 0 {
-                    offset += 8
-                    continue
-                }
-                offset += flags.trailingZeroBitCount >> 3
-            }
+            offset = skipPlainBytes(from: offset, to: limit, includingComma: true)
+            guard offset < limit else { break }
             let byte = base[offset]
             // `,`, `"`, CR and LF are all below 0x2D: most bytes of a text pass on one test.
             if byte > Self.comma {
@@ -192,19 +182,20 @@ struct CSVRecordScanner {
         position = offset
     }
 
-    /// Flags, in the high bit of its byte, the first `"`, CR or LF (or `,`) of eight bytes (in
-    /// memory order) if there is one; 0 when there is none. Bytes after the first flagged one may
-    /// be flagged wrongly (a borrow runs on), so only the lowest flag counts.
+    /// The offset of the first `"`, CR or LF (or `,`) in `offset..<limit`, looked for eight bytes
+    /// at a time; when there is none, where fewer than eight bytes were left to look at.
     @inline(__always)
-    private static func specialFlags(_ littleEndianWord: UInt64, includingComma: Bool) -> UInt64 {
-        let word = UInt64(littleEndian: littleEndianWord)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        func zeros(_ byte: UInt8) -> UInt64 {
-            let matched = word ^ (ones &* UInt64(byte))
-            return (matched &- ones) & ~matched
+    private func skipPlainBytes(from offset: Int, to limit: Int, includingComma: Bool) -> Int {
+        var offset = offset
+        while offset + 8 <= limit {
+            let word = ByteWords.load(base + offset)
+            let flags =
+                ByteWords.equal(word, Self.quote) | ByteWords.equal(word, Self.lineFeed)
+                | ByteWords.equal(word, Self.carriageReturn) | (includingComma ? ByteWords.equal(word, Self.comma) : 0)
+            if flags != 0 { return offset + ByteWords.firstFlagged(flags) }
+            offset += 8
         }
-        let found = zeros(quote) | zeros(lineFeed) | zeros(carriageReturn) | (includingComma ? zeros(comma) : 0)
-        return found & 0x8080_8080_8080_8080
+        return offset
     }
 
     private mutating func scanQuotedField() throws(AudioCacheError) {
@@ -226,18 +217,8 @@ struct CSVRecordScanner {
                     at: quoteOffset
                 )
             }
-            // Eight bytes at a time up to the first `"`, CR or LF.
-            if offset + 8 <= limit {
-                let flags = Self.specialFlags(
-                    UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self),
-                    includingComma: false
-                )
-                if flags == 0 {
-                    offset += 8
-                    continue
-                }
-                offset += flags.trailingZeroBitCount >> 3
-            }
+            offset = skipPlainBytes(from: offset, to: limit, includingComma: false)
+            guard offset < limit else { continue }
             let byte = base[offset]
             offset += 1
             if byte > Self.quote { continue }

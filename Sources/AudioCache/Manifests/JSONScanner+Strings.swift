@@ -78,15 +78,9 @@ extension JSONScanner {
             // Eight plain bytes at a time: no quote, backslash, control character or (when
             // checking UTF-8) non-ASCII byte among them.
             if offset + 8 <= limit {
-                let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let highs: UInt64 = 0x8080_8080_8080_8080
-                let quotes = word ^ (ones &* 0x22)
-                let backslashes = word ^ (ones &* 0x5C)
-                var special =
-                    (quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word
-                if validatingUTF8 { special |= word }
-                if special & highs == 0 {
+                let word = ByteWords.load(base + offset)
+                let special = ByteWords.jsonSpecial(word) | (validatingUTF8 ? word & ByteWords.highs : 0)
+                if special == 0 {
                     offset += 8
                     continue
                 }

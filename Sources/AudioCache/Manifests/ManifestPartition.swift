@@ -62,20 +62,19 @@ enum ManifestPartition {
 
     /// Whether `start..<end` holds an odd number of `"`, counted 32 bytes at a time.
     static func hasOddQuotes(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
-        let raw = UnsafeRawPointer(base)
         var found = 0
         var offset = start
         while offset + 32 <= end {
             // Each word flags its quotes in the high bit of their bytes; shifted to four different
             // bits, the flags of four words count in one go.
             let flags =
-                quoteFlags(raw, offset) >> 7 | quoteFlags(raw, offset + 8) >> 6
-                | quoteFlags(raw, offset + 16) >> 5 | quoteFlags(raw, offset + 24) >> 4
+                quoteFlags(base + offset) >> 7 | quoteFlags(base + offset + 8) >> 6
+                | quoteFlags(base + offset + 16) >> 5 | quoteFlags(base + offset + 24) >> 4
             found &+= flags.nonzeroBitCount
             offset += 32
         }
         while offset + 8 <= end {
-            found &+= quoteFlags(raw, offset).nonzeroBitCount
+            found &+= quoteFlags(base + offset).nonzeroBitCount
             offset += 8
         }
         while offset < end {
@@ -85,12 +84,9 @@ enum ManifestPartition {
         return found & 1 == 1
     }
 
-    /// The high bit of each of the eight bytes at `offset` that is a `"`, exactly: a zero byte
-    /// after the exclusive-or, found without carries from one byte into the next.
+    /// The high bit of each of the eight bytes at `pointer` that is a `"`, exactly.
     @inline(__always)
-    private static func quoteFlags(_ raw: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ 0x2222_2222_2222_2222
-        return ~(((word & low) &+ low) | word | low)
+    private static func quoteFlags(_ pointer: UnsafePointer<UInt8>) -> UInt64 {
+        ByteWords.equalExactly(ByteWords.load(pointer), UInt8(ascii: "\""))
     }
 }

@@ -282,9 +282,7 @@ struct JSONWriter {
         var runStart = 0
         var index = 0
         while index < text.count {
-            if index + 8 <= text.count
-                && !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            {
+            if index + 8 <= text.count && ByteWords.jsonSpecial(ByteWords.load(base + index)) == 0 {
                 index += 8
                 continue
             }
@@ -434,17 +432,6 @@ struct JSONWriter {
         }
         out[written] = UInt8(ascii: "\"")
         return written + 1
-    }
-
-    /// Whether any of eight bytes is a quote, a backslash or a control character (SWAR: a byte's
-    /// high bit flags it; bytes of 0x80 and above never do).
-    @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        let flags = (quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word
-        return flags & (ones &* 0x80) != 0
     }
 
     private mutating func appendEscape(_ byte: UInt8) {
