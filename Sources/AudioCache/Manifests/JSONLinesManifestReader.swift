@@ -23,65 +23,50 @@ enum JSONLinesManifestReader {
     ///   - sink: Receives phrases and per-line problems.
     /// - Throws: Nothing in practice: every problem belongs to one line and is reported.
     static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
-        _ = readLines(bytes, startingIn: 0..<bytes.count, into: &sink)
+        _ = readLines(bytes, in: 0..<bytes.count, into: &sink)
     }
 
-    /// Reads the lines that start at an offset in `window`, so that a large file can be read in
-    /// parts at once: lines are independent, and a line feed always ends one (JSON strings hold
-    /// no raw line feed).
+    /// Reads the lines in `part` of a file, so that a large file can be read in parts at once
+    /// (``ManifestPartition``): lines are independent, and a line feed always ends one (JSON
+    /// strings hold no raw line feed).
     ///
-    /// Lines are numbered from 1 at the first line of the window; the caller adds the lines of the
-    /// parts before.
+    /// Lines are numbered from 1 at the start of the part; the caller adds the lines of the parts
+    /// before.
     /// - Parameters:
     ///   - bytes: The whole file.
-    ///   - window: The offsets where this part's lines may start.
+    ///   - part: Where the part's lines are: the whole file, or a range that starts where a line
+    ///     starts.
     ///   - sink: Receives phrases and per-line problems.
-    /// - Returns: The number of lines that start in the window, blank ones included.
-    static func readLines(
-        _ bytes: UnsafeRawBufferPointer,
-        startingIn window: Range<Int>,
-        into sink: inout ManifestSink
-    ) -> Int {
+    /// - Returns: The number of lines in the part, blank ones included.
+    static func readLines(_ bytes: UnsafeRawBufferPointer, in part: Range<Int>, into sink: inout ManifestSink) -> Int {
         guard let raw = bytes.baseAddress else { return 0 }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let count = bytes.count
-        let windowEnd = min(count, window.upperBound)
-        var lineStart: Int
-        // Where the line's content starts: after the byte order mark on the first line.
-        var contentStart: Int
-        if window.lowerBound == 0 {
-            lineStart = 0
-            contentStart = ManifestBytes.byteOrderMarkLength(base, at: 0, end: count)
-        } else if window.lowerBound >= count {
-            return 0
-        } else if let newline = memchr(base + window.lowerBound - 1, 0x0A, count - window.lowerBound + 1) {
-            // The first line that starts in the window: after the line feed at or after its start - 1.
-            lineStart = UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1
-            contentStart = lineStart
-        } else {
-            return 0
-        }
+        let end = min(count, part.upperBound)
+        // The first line's content starts after the byte order mark, when the part is the file's start.
+        var lineStart =
+            part.lowerBound == 0 ? ManifestBytes.byteOrderMarkLength(base, at: 0, end: count) : part.lowerBound
         var line = 1
         var scanner = JSONScanner(
             base: base,
-            start: contentStart,
-            end: contentStart,
+            start: lineStart,
+            end: lineStart,
             line: line,
-            lineStart: contentStart,
+            lineStart: lineStart,
             path: sink.path,
             limits: sink.limits,
             endDescription: "the end of the line",
             countsLines: false
         )
-        while lineStart < windowEnd && !sink.isSaturated {
+        while lineStart < end && !sink.isSaturated {
             let lineEnd: Int
-            if let newline = memchr(base + contentStart, 0x0A, count - contentStart) {
-                lineEnd = contentStart + (UnsafeRawPointer(newline) - UnsafeRawPointer(base + contentStart))
+            if let newline = memchr(base + lineStart, 0x0A, count - lineStart) {
+                lineEnd = lineStart + (UnsafeRawPointer(newline) - UnsafeRawPointer(base + lineStart))
             } else {
                 lineEnd = count
             }
-            if !isBlank(base, from: contentStart, to: lineEnd) {
-                scanner.reset(start: contentStart, end: lineEnd, line: line)
+            if !isBlank(base, from: lineStart, to: lineEnd) {
+                scanner.reset(start: lineStart, end: lineEnd, line: line)
                 do {
                     if let phrase = try readLine(&scanner, into: &sink) {
                         sink.add(phrase, in: base, scratch: scanner.scratch)
@@ -91,7 +76,6 @@ enum JSONLinesManifestReader {
                 }
             }
             lineStart = lineEnd + 1
-            contentStart = lineStart
             line += 1
         }
         return line - 1

@@ -39,7 +39,8 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
     /// file, the lines of a JSON Lines file. Other formats are read whole.
     /// - Parameters:
     ///   - bytes: The whole file.
-    ///   - part: Where the part is in `bytes`; it starts where a record or line starts.
+    ///   - part: Where the part is in `bytes`: all of it, or a range that starts where a record or
+    ///     line starts.
     ///   - sink: Receives the part's phrases and problems, numbered from line 1 at its start.
     /// - Returns: The number of lines in the part, to number the next part's lines from.
     /// - Throws: ``AudioCacheError`` when the part is malformed beyond the current phrase.
@@ -52,7 +53,7 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
     {
         switch self {
         case .csv: return try CSVManifestReader.readRecords(bytes, in: part, into: &sink)
-        case .jsonLines: return JSONLinesManifestReader.readLines(bytes, startingIn: part, into: &sink)
+        case .jsonLines: return JSONLinesManifestReader.readLines(bytes, in: part, into: &sink)
         case .json, .xml:
             try read(bytes, into: &sink)
             return 0

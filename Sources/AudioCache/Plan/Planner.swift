@@ -173,11 +173,7 @@ public struct Planner: Sendable {
         var lines = 0
         do {
             try MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
-                if let window = part.window {
-                    lines = try file.format.read(bytes, part: window, into: &sink)
-                } else {
-                    try file.format.read(bytes, into: &sink)
-                }
+                lines = try file.format.read(bytes, part: part.window ?? 0..<bytes.count, into: &sink)
             }
         } catch {
             // A file that cannot be read to its end is left out as a whole, not half-read.
