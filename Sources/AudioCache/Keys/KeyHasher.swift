@@ -30,17 +30,7 @@ public struct KeyHasher: Sendable {
     ///   - language: The language, used as is.
     /// - Returns: The key.
     public mutating func key(text: String, voiceID: String, language: String) -> CacheKey {
-        PythonTextTransform.withUTF8(text) { key(utf8: $0, voiceID: voiceID, language: language) }
-    }
-
-    /// The key of one phrase whose text is given as well-formed UTF-8.
-    /// - Parameters:
-    ///   - text: The UTF-8 of the text as written.
-    ///   - voiceID: The voice id, used as is.
-    ///   - language: The language, used as is.
-    /// - Returns: The key.
-    mutating func key(utf8 text: UnsafeBufferPointer<UInt8>, voiceID: String, language: String) -> CacheKey {
-        _ = normalize(utf8: text)
+        _ = PythonTextTransform.withUTF8(text) { normalize(utf8: $0) }
         return key(voiceID: voiceID, language: language)
     }
 

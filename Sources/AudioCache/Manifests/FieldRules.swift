@@ -56,15 +56,9 @@ public enum FieldRules {
     ///   - maxCharacters: The limit in Unicode scalars.
     /// - Returns: What is wrong, or `nil`.
     public static func problem(withText text: String, maxCharacters: Int) -> String? {
-        check(text: text, maxCharacters: maxCharacters).problem
-    }
-
-    /// The length of a text in Unicode scalars and its first problem, in one pass over its bytes.
-    static func check(text: String, maxCharacters: Int) -> (characters: Int, problem: String?) {
         var text = text
         var hasher = KeyHasher()
-        let facts = text.withUTF8 { hasher.normalize(utf8: $0) }
-        return (facts.scalars, problem(withText: facts, maxCharacters: maxCharacters))
+        return problem(withText: text.withUTF8 { hasher.normalize(utf8: $0) }, maxCharacters: maxCharacters)
     }
 
     /// The first problem with a text, from what normalizing it noticed (see
