@@ -64,21 +64,14 @@ import Testing
         try folder.write("b.csv", "text,voice_id,language\nFrase 1,es,es\n")
         let paths = [folder.path]
         let outer = PhraseDefaults(voiceID: "es", language: "es")
-        let whole = try await Planner(options: PlanOptions(defaults: outer)).plan(paths: paths)
-        var options = PlanOptions(defaults: outer, concurrency: 3)
-        options.partSize = partSize
-        let parts = try await Planner(options: options).plan(paths: paths)
-        #expect(
-            PlanDocument(plan: parts, cache: "c", listRenderings: true).jsonData()
-                == PlanDocument(plan: whole, cache: "c", listRenderings: true).jsonData()
-        )
+        let (whole, parts, options) = try await Self.planWholeAndInParts(paths, outer: outer, partSize: partSize)
         #expect(parts.files == [folder.path + "/a.jsonl", folder.path + "/b.csv"])
         #expect(parts.totals == whole.totals)
         #expect(parts.totals.phrases == 95)
         #expect(parts.renderings.first?.firstSource.line == 1)
         #expect(parts.renderings.first { $0.text == "Sin salto final" }?.firstSource.line == 122)
 
-        // A bad file stops the plan with the problems of all its parts, numbered as in the file.
+        // A bad file stops the plan with the problems of the whole file, numbered as in the file.
         try folder.write("a.jsonl", lines.joined(separator: "\n") + "\n{\"text\": 5}\n\n{\"txt\": \"x\"}\n")
         let expected = await Self.failure(Planner(options: PlanOptions(defaults: outer)), paths)
         #expect(expected?.contains("a.jsonl:123:") == true)
@@ -106,14 +99,7 @@ import Testing
         try folder.write("b.jsonl", "{\"text\": \"Frase 1\"}\n")
         let paths = [folder.path]
         let outer = PhraseDefaults(voiceID: "v0", language: "es")
-        let whole = try await Planner(options: PlanOptions(defaults: outer)).plan(paths: paths)
-        var options = PlanOptions(defaults: outer, concurrency: 3)
-        options.partSize = partSize
-        let parts = try await Planner(options: options).plan(paths: paths)
-        #expect(
-            PlanDocument(plan: parts, cache: "c", listRenderings: true).jsonData()
-                == PlanDocument(plan: whole, cache: "c", listRenderings: true).jsonData()
-        )
+        let (_, parts, options) = try await Self.planWholeAndInParts(paths, outer: outer, partSize: partSize)
         #expect(parts.totals.phrases == 104)
         #expect(parts.renderings.first { $0.text == "Sin salto final" }?.firstSource.line == 173)
 
@@ -125,6 +111,26 @@ import Testing
             #expect(expected?.contains("a.csv:17") == true, "\(expected ?? "no failure")")
             #expect(await Self.failure(Planner(options: options), paths) == expected)
         }
+    }
+
+    /// The plan of `paths` read whole and read in parts of `partSize` bytes, which must be the same
+    /// document byte for byte, and the options of the second.
+    private static func planWholeAndInParts(
+        _ paths: [String],
+        outer: PhraseDefaults,
+        partSize: Int,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) async throws -> (whole: Plan, parts: Plan, options: PlanOptions) {
+        let whole = try await Planner(options: PlanOptions(defaults: outer)).plan(paths: paths)
+        var options = PlanOptions(defaults: outer, concurrency: 3)
+        options.partSize = partSize
+        let parts = try await Planner(options: options).plan(paths: paths)
+        #expect(
+            PlanDocument(plan: parts, cache: "c", listRenderings: true).jsonData()
+                == PlanDocument(plan: whole, cache: "c", listRenderings: true).jsonData(),
+            sourceLocation: sourceLocation
+        )
+        return (whole, parts, options)
     }
 
     private static func failure(_ planner: Planner, _ paths: [String]) async -> String? {
