@@ -6,7 +6,7 @@ enum FieldBytes: Sendable {
     /// The bytes `start..<end` of the reader's scratch buffer, decoded from the file.
     case inScratch(start: Int, end: Int)
 
-    /// Calls `body` with the field's bytes.
+    /// The field's bytes.
     /// - Parameters:
     ///   - base: The start of the file the field was read from.
     ///   - scratch: The reader's scratch buffer.
