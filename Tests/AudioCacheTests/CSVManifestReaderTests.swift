@@ -57,6 +57,35 @@ import Testing
             [p("A", voice: "v1", line: 2)]
         ),
         GoodInput(
+            "quotes inside unquoted fields are literal",
+            "text,id\nHe is 6'2\" tall,a\n37°36'37.8\"N,b\nab\"c,\"d\"\"\"\n",
+            [
+                p("He is 6'2\" tall", id: "a", line: 2), p("37°36'37.8\"N", id: "b", line: 3),
+                p("ab\"c", id: "d\"", line: 4),
+            ]
+        ),
+        GoodInput(
+            "a quote after a leading space is literal",
+            "text, \"id\"\nA,x\n",
+            [p("A", tags: ["\"id\"": "x"], line: 2)]
+        ),
+        GoodInput(
+            "semicolons, as spreadsheets in many locales save CSV",
+            "id;text;voice_id\nm1;Hola, ¿qué tal?;v1\nm2;\"Uno; dos\";v2\n",
+            [p("Hola, ¿qué tal?", voice: "v1", id: "m1", line: 2), p("Uno; dos", voice: "v2", id: "m2", line: 3)]
+        ),
+        GoodInput(
+            "tabs",
+            "text\tvoice_id\nHola, amigo\tv1\n\"a\tb\"\tv2\n",
+            [p("Hola, amigo", voice: "v1", line: 2), p("a\tb", voice: "v2", line: 3)]
+        ),
+        GoodInput(
+            "the delimiter used most in the header wins; quoted ones do not count",
+            "\"a,b\";\"c,d\";text\n1;2;Hola, sí\n",
+            [p("Hola, sí", tags: ["a,b": "1", "c,d": "2"], line: 2)]
+        ),
+        GoodInput("a one-column header means commas", "text\nHola; adiós\n", [p("Hola; adiós", line: 2)]),
+        GoodInput(
             "header names are case-sensitive",
             "text,Voice_ID\nA,v1\n",
             [p("A", tags: ["Voice_ID": "v1"], line: 2)]
@@ -130,13 +159,6 @@ import Testing
             .exactly
         ),
         BadInput(
-            "bare quote in an unquoted field",
-            "text\nab\"c\n",
-            thrown:
-                "m.csv:2:3: '\"' inside an unquoted field; put the whole field in quotes and write the quote as \"\"",
-            .exactly
-        ),
-        BadInput(
             "text after a closing quote",
             "text,id\n\"ab\"c,1\n",
             thrown: "m.csv:2:5: expected ',' or the end of the line after a closing quote, found 'c'",
@@ -146,7 +168,22 @@ import Testing
             "text\n\"é\nñ\"x\n",
             thrown: "m.csv:3:3: expected ',' or the end of the line after a closing quote, found 'x'",
         ),
-        BadInput("space before a quote", "text, \"id\"\n", thrown: "m.csv:1:7: '\"' inside an unquoted field"),
+        BadInput(
+            "text after a closing quote, with semicolons",
+            "text;id\n\"ab\"c;1\n",
+            thrown: "m.csv:2:5: expected ';' or the end of the line after a closing quote, found 'c'",
+        ),
+        BadInput(
+            "a trailing semicolon in the header",
+            "text;id;\n",
+            thrown: "m.csv:1: column 3 of the header has no name; name every column (a trailing ';' adds an empty one)",
+        ),
+        BadInput(
+            "a comma header read with semicolon rows",
+            "text,voice_id\nA;v1\n",
+            reported: "m.csv:2: record has 1 field; the header has 2",
+            .exactly
+        ),
         BadInput("empty text", "text,id\n,x\n", reported: "m.csv:2: text is empty", .exactly),
         BadInput("whitespace text", "text,id\n \t,x\n", reported: "m.csv:2: text holds only whitespace", .exactly),
         BadInput(
@@ -189,6 +226,56 @@ import Testing
     @Test(arguments: bad)
     func reportsBadInput(_ input: BadInput) {
         input.check(ReaderTestSupport.run(.csv, input.input))
+    }
+
+    @Test func tsvFilesAreTabSeparatedWhateverTheHeaderHoldsMost() {
+        let outcome = ReaderTestSupport.run(.tsv, "text\tid\tnote,a;b,c;d\nHola, amigo\tx\tn;1,2\n")
+        #expect(outcome.messages == [])
+        #expect(outcome.phrases.map(\.text) == ["Hola, amigo"])
+        #expect(outcome.phrases.map(\.id) == ["x"])
+        #expect(outcome.phrases.map(\.tags) == [["note,a;b,c;d": "n;1,2"]])
+    }
+
+    /// Excel's "Unicode Text" is UTF-16 with a byte order mark, little-endian, tab-separated.
+    @Test(arguments: [true, false])
+    func utf16WithAByteOrderMarkIsDecoded(littleEndian: Bool) {
+        let text = "text\tvoice_id\r\n\"Dijo \"\"sí\"\"\r\nañadió 🎉\"\tv1\r\nÜber\tv2\r\n"
+        let outcome = ReaderTestSupport.run(.csv, Self.utf16(text, littleEndian: littleEndian))
+        #expect(outcome.messages == [])
+        #expect(outcome.phrases.map(\.text) == ["Dijo \"sí\"\r\nañadió 🎉", "Über"])
+        #expect(outcome.phrases.map(\.location.line) == [2, 4])
+        #expect(outcome.phrases.map(\.voiceID) == ["v1", "v2"])
+    }
+
+    @Test func badUTF16IsRefusedWithItsLine() {
+        var bytes = Self.utf16("text\nHola\nadiós\n", littleEndian: true)
+        // An unpaired high surrogate in place of the "d" of "adiós", on line 3.
+        let offset = 2 + 2 * Array("text\nHola\na".utf16).count
+        bytes[offset] = 0x00
+        bytes[offset + 1] = 0xD8
+        let outcome = ReaderTestSupport.run(.csv, bytes)
+        #expect(
+            outcome.messages == [
+                "m.csv:3: invalid UTF-16 (an unpaired surrogate) at byte offset \(offset); save the file as UTF-8, or as UTF-16 with a byte order mark"
+            ]
+        )
+        let odd = ReaderTestSupport.run(.csv, Self.utf16("text\nA\n", littleEndian: true) + [0x41])
+        #expect(odd.thrown?.hasPrefix("m.csv:3: the file ends in the middle of a UTF-16 code unit") == true)
+    }
+
+    /// Other encodings keep the UTF-8 error: a UTF-16 file without a byte order mark is not UTF-16.
+    @Test func utf16WithoutAByteOrderMarkIsNotGuessed() {
+        let outcome = ReaderTestSupport.run(.csv, Array(Self.utf16("text\nHola\n", littleEndian: true).dropFirst(2)))
+        #expect(outcome.messages.first?.contains("the header has no \"text\" column") == true)
+    }
+
+    private static func utf16(_ text: String, littleEndian: Bool) -> [UInt8] {
+        var bytes: [UInt8] = littleEndian ? [0xFF, 0xFE] : [0xFE, 0xFF]
+        for unit in text.utf16 {
+            let (low, high) = (UInt8(unit & 0xFF), UInt8(unit >> 8))
+            bytes += littleEndian ? [low, high] : [high, low]
+        }
+        return bytes
     }
 
     /// Fields are scanned eight bytes at a time: a field must end at its comma, quote or line

@@ -42,15 +42,34 @@ import Testing
         let folder = try TemporaryFolder()
         let inside = try folder.write("phrases.yaml", "x")
         let elsewhere = try TemporaryFolder()
-        let named = try elsewhere.write("other.tsv", "x")
+        let named = try elsewhere.write("other.tab", "x")
         let found = try ManifestDiscovery.find(in: [folder.path, named])
         #expect(found.files.isEmpty)
         #expect(
             found.problems.map(\.description) == [
-                "\(inside): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml",
-                "\(named): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml",
+                "\(inside): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson, .xml or .tsv",
+                "\(named): unsupported manifest extension; use .csv, .json, .jsonl, .ndjson, .xml or .tsv",
             ]
         )
+    }
+
+    /// A CI job pointed at a wrong folder must not pass: a folder with nothing to read, at any
+    /// depth, is missing input, named as the user gave it.
+    @Test func aFolderWithNoManifestIsMissingInput() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("empty/README.md", "docs")
+        try folder.write("empty/deeper/.hidden.csv", "text\nx\n")
+        try folder.write("x.csv/notes.txt", "a folder named like a manifest")
+        try folder.write("full/a.tsv", "text\nx\n")
+        for name in ["empty/", "empty", "x.csv"] {
+            let path = folder.path + "/" + name
+            #expect(
+                throws: AudioCacheError.missingInput(path, "no manifests (.csv, .json, .jsonl, .ndjson, .xml, .tsv)")
+            ) {
+                try ManifestDiscovery.find(in: [folder.path + "/full", path])
+            }
+        }
+        #expect(try ManifestDiscovery.find(in: [folder.path + "/full"]).files.map(\.format) == [.tsv])
     }
 
     @Test func aMissingPathIsMissingInput() throws {

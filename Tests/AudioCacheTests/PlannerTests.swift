@@ -104,13 +104,36 @@ import Testing
         #expect(parts.renderings.first { $0.text == "Sin salto final" }?.firstSource.line == 173)
 
         // A bad record stops the plan with the problems of the whole file, wherever it is; so does
-        // a stray quote, which makes the parts cut inside records.
-        for bad in ["Una,v0,p1", "Una \"mal\" comilla,v0,p1,", "\"sin cerrar,v0,p1,\n" + rows[2]] {
+        // a quote that is never closed, which makes the parts cut inside records.
+        for bad in ["Una,v0,p1", "\"sin cerrar,v0,p1,\n" + rows[2]] {
             try folder.write("a.csv", (rows + [bad] + rows.suffix(40)).joined(separator: "\n"))
             let expected = await Self.failure(Planner(options: PlanOptions(defaults: outer)), paths)
             #expect(expected?.contains("a.csv:17") == true, "\(expected ?? "no failure")")
             #expect(await Self.failure(Planner(options: options), paths) == expected)
         }
+    }
+
+    /// A quote inside an unquoted field is literal, and it breaks the count of quotes the parts are
+    /// cut by: a cut lands inside a quoted field, and the rest of the file is read again as one
+    /// part, so the plan is still the whole file's.
+    @Test(arguments: [1, 5, 64, 1_000])
+    func literalQuotesDoNotChangeWhatAFileReadInPartsGives(partSize: Int) async throws {
+        let folder = try TemporaryFolder()
+        var rows = ["text,voice_id,id"]
+        for row in 0..<90 {
+            switch row % 5 {
+            case 0: rows.append("Mide 6'\(row)\" de alto,v\(row % 3),h\(row)")
+            case 1: rows.append("\"Una frase\ncon \"\"salto\"\"\",v1,q\(row)")
+            case 2: rows.append("En 37°\(row)'37.8\"N y 3\"W,v2,")
+            default: rows.append("Frase \(row % 17),v\(row % 3),p\(row)")
+            }
+        }
+        try folder.write("a.csv", rows.joined(separator: "\n") + "\n")
+        try folder.write("b.csv", "text\nOtra\n")
+        let outer = PhraseDefaults(voiceID: "v0", language: "es")
+        let (_, parts, _) = try await Self.planWholeAndInParts([folder.path], outer: outer, partSize: partSize)
+        #expect(parts.totals.phrases == 91)
+        #expect(parts.renderings.contains { $0.text == "Mide 6'85\" de alto" && $0.firstSource.line == 104 })
     }
 
     /// The plan of `paths` read whole and read in parts of `partSize` bytes, which must be the same

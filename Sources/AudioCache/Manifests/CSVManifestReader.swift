@@ -1,17 +1,21 @@
-/// Reads `.csv` manifests (RFC 4180) with a header row.
+/// Reads `.csv` and `.tsv` manifests with a header row.
 ///
 /// ```
 /// text,voice_id,language,id,scene
 /// "Hola, ¿qué tal?",narrator,es,greet-1,intro
 /// ```
 ///
+/// Fields are separated by the delimiter the header line uses (``CSVDelimiter``: `,`, `;` as
+/// spreadsheets in many locales save "CSV", or a tab), by a tab in `.tsv` files. Files are UTF-8,
+/// or UTF-16 with a byte order mark (a spreadsheet's "Unicode Text"), which is decoded first.
+///
 /// The header names the columns; names are matched exactly after trimming spaces. `text` is
 /// required; `voice_id`, `language`, `model_id` and `id` are optional, and an empty cell in them
 /// means "not set" (the outer defaults apply). Every other column becomes a tag of each phrase.
 /// An empty `text` cell is passed on as an empty text, which the sink reports.
 ///
-/// Quoted fields may hold commas, `""` escapes and line breaks; a phrase's line is the line its
-/// record starts on. Lines end with LF, CRLF or CR; empty lines are skipped; a UTF-8 byte order
+/// Quoted fields may hold delimiters, `""` escapes and line breaks; a quote inside an unquoted
+/// field is taken literally. A phrase's line is the line its record starts on. Lines end with LF, CRLF or CR; empty lines are skipped; a UTF-8 byte order
 /// mark is accepted. A record with the wrong number of fields, or with bytes that are not UTF-8,
 /// is reported and skipped; a misplaced or unclosed quote, an overlong field and a bad header are
 /// thrown, because what follows them cannot be read reliably.
@@ -41,7 +45,7 @@ enum CSVManifestReader {
     /// - Throws: ``AudioCacheError`` for a missing or malformed header, misplaced or unclosed
     ///   quotes and fields longer than ``ManifestLimits/maxFieldBytes``.
     static func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
-        _ = try readRecords(bytes, in: 0..<bytes.count, into: &sink)
+        _ = try readRecords(bytes, in: 0..<bytes.count, delimiter: nil, into: &sink)
     }
 
     /// Reads the records in `part` of a file, so that a large file can be read in parts at once
@@ -53,13 +57,15 @@ enum CSVManifestReader {
     /// - Parameters:
     ///   - bytes: The whole file.
     ///   - part: Where the part's records are: the whole file, or a range that starts where a
-    ///     record starts.
+    ///     record starts. A UTF-16 file is always read whole.
+    ///   - delimiter: The delimiter, or `nil` to find it from the header line.
     ///   - sink: Receives phrases and per-record problems.
     /// - Returns: The number of line breaks in the part.
-    /// - Throws: As ``read(_:into:)``.
+    /// - Throws: As ``read(_:into:)``, and for UTF-16 that is not well formed.
     static func readRecords(
         _ bytes: UnsafeRawBufferPointer,
         in part: Range<Int>,
+        delimiter: CSVDelimiter?,
         into sink: inout ManifestSink
     ) throws(AudioCacheError) -> Int {
         guard let raw = bytes.baseAddress, !bytes.isEmpty else {
@@ -68,12 +74,22 @@ enum CSVManifestReader {
                 "the file is empty; the first line must name the columns, including \"text\""
             )
         }
+        if let utf8 = try ManifestBytes.utf8(fromUTF16: bytes, path: sink.path) {
+            var lines = Result<Int, AudioCacheError>.success(0)
+            utf8.withUnsafeBytes { decoded in
+                lines = Result { () throws(AudioCacheError) in
+                    try readRecords(decoded, in: 0..<decoded.count, delimiter: delimiter, into: &sink)
+                }
+            }
+            return try lines.get()
+        }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let start = ManifestBytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
         let end = min(part.upperBound, bytes.count)
         let (path, limits) = (sink.path, sink.limits)
+        let delimiter = delimiter ?? CSVDelimiter.detect(in: base, from: start, to: bytes.count)
         func makeScanner(from offset: Int) -> CSVRecordScanner {
-            CSVRecordScanner(base: base, count: end, start: offset, path: path, limits: limits)
+            CSVRecordScanner(base: base, count: end, start: offset, path: path, limits: limits, delimiter: delimiter)
         }
         var scanner = makeScanner(from: start)
         guard try scanner.nextRecord() else {
@@ -109,7 +125,7 @@ enum CSVManifestReader {
             if name.isEmpty {
                 throw .badData(
                     at: headerLine,
-                    "column \(names.count + 1) of the header has no name; name every column (a trailing ',' adds an empty one)"
+                    "column \(names.count + 1) of the header has no name; name every column (a trailing \(scanner.separator) adds an empty one)"
                 )
             }
             if let first = names.firstIndex(of: name) {

@@ -1,4 +1,9 @@
-/// Splits CSV bytes (RFC 4180) into records of fields, counting lines across quoted line breaks.
+/// Splits CSV bytes into records of fields, counting lines across quoted line breaks.
+///
+/// Quoted fields follow RFC 4180: a field that starts with `"` runs to the next lone `"`, may hold
+/// delimiters, line breaks and `""` for a quote, and must be followed by a delimiter or a line
+/// break. A quote anywhere else is a character of its field, as Python's `csv` module and
+/// spreadsheets take it (`He is 6'2" tall`).
 ///
 /// Fields are not copied: an unquoted or simply quoted field is a range of the file, and only a
 /// quoted field with `""` escapes is unescaped, into a scratch buffer reused for every record.
@@ -21,6 +26,10 @@ struct CSVRecordScanner {
     let count: Int
     let path: String
     let limits: ManifestLimits
+    /// What separates fields: `,`, `;` or a tab.
+    let separator: CSVDelimiter
+    /// The separator's byte.
+    private let delimiter: UInt8
     private(set) var position: Int
     /// The line the scanner is on.
     private(set) var line = 1
@@ -34,7 +43,6 @@ struct CSVRecordScanner {
     /// Unescaped bytes of the current record's fields that held `""`.
     private(set) var scratch: [UInt8] = []
 
-    private static let comma = UInt8(ascii: ",")
     private static let quote = UInt8(ascii: "\"")
     private static let lineFeed: UInt8 = 0x0A
     private static let carriageReturn: UInt8 = 0x0D
@@ -46,11 +54,21 @@ struct CSVRecordScanner {
     ///   - start: Where the first line starts (after a byte order mark).
     ///   - path: The file's path, for locations.
     ///   - limits: Bounds on field length.
-    init(base: UnsafePointer<UInt8>, count: Int, start: Int, path: String, limits: ManifestLimits) {
+    ///   - delimiter: The byte between fields.
+    init(
+        base: UnsafePointer<UInt8>,
+        count: Int,
+        start: Int,
+        path: String,
+        limits: ManifestLimits,
+        delimiter: CSVDelimiter
+    ) {
         self.base = base
         self.count = count
         self.path = path
         self.limits = limits
+        self.separator = delimiter
+        self.delimiter = delimiter.rawValue
         self.position = start
         self.lineStart = start
         self.recordStart = start
@@ -74,7 +92,7 @@ struct CSVRecordScanner {
                 try scanUnquotedField()
             }
             guard position < count else { return true }
-            if base[position] == Self.comma {
+            if base[position] == delimiter {
                 position += 1
             } else {
                 _ = skipLineBreak()
@@ -156,23 +174,11 @@ struct CSVRecordScanner {
         let limit = min(count, start + limits.maxFieldBytes + 1)
         var offset = start
         while offset < limit {
-            offset = skipPlainBytes(from: offset, to: limit, includingComma: true)
+            offset = skipPlainBytes(from: offset, to: limit, includingDelimiter: true)
             guard offset < limit else { break }
             let byte = base[offset]
-            // `,`, `"`, CR and LF are all below 0x2D: most bytes of a text pass on one test.
-            if byte > Self.comma {
-                offset += 1
-                continue
-            }
-            if byte == Self.comma || byte == Self.lineFeed || byte == Self.carriageReturn { break }
-            if byte == Self.quote {
-                throw error(
-                    "'\"' inside an unquoted field; put the whole field in quotes and write the quote as \"\"",
-                    line: line,
-                    lineStart: lineStart,
-                    at: offset
-                )
-            }
+            if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
+            // A quote inside an unquoted field is one of its characters.
             offset += 1
         }
         if offset == limit && limit < count {
@@ -182,16 +188,17 @@ struct CSVRecordScanner {
         position = offset
     }
 
-    /// The offset of the first `"`, CR or LF (or `,`) in `offset..<limit`, looked for eight bytes
-    /// at a time; when there is none, where fewer than eight bytes were left to look at.
+    /// The offset of the first CR or LF, and the first delimiter or the first `"` in
+    /// `offset..<limit`, looked for eight bytes at a time; when there is none, where fewer than
+    /// eight bytes were left to look at.
     @inline(__always)
-    private func skipPlainBytes(from offset: Int, to limit: Int, includingComma: Bool) -> Int {
+    private func skipPlainBytes(from offset: Int, to limit: Int, includingDelimiter: Bool) -> Int {
         var offset = offset
         while offset + 8 <= limit {
             let word = ByteWords.load(base + offset)
             let flags =
-                ByteWords.equal(word, Self.quote) | ByteWords.equal(word, Self.lineFeed)
-                | ByteWords.equal(word, Self.carriageReturn) | (includingComma ? ByteWords.equal(word, Self.comma) : 0)
+                ByteWords.equal(word, Self.lineFeed) | ByteWords.equal(word, Self.carriageReturn)
+                | (includingDelimiter ? ByteWords.equal(word, delimiter) : ByteWords.equal(word, Self.quote))
             if flags != 0 { return offset + ByteWords.firstFlagged(flags) }
             offset += 8
         }
@@ -217,7 +224,7 @@ struct CSVRecordScanner {
                     at: quoteOffset
                 )
             }
-            offset = skipPlainBytes(from: offset, to: limit, includingComma: false)
+            offset = skipPlainBytes(from: offset, to: limit, includingDelimiter: false)
             guard offset < limit else { continue }
             let byte = base[offset]
             offset += 1
@@ -246,10 +253,10 @@ struct CSVRecordScanner {
         position = offset
         guard position < count else { return }
         let next = base[position]
-        if next != Self.comma && next != Self.lineFeed && next != Self.carriageReturn {
+        if next != delimiter && next != Self.lineFeed && next != Self.carriageReturn {
             let found = ManifestBytes.describe(base, at: position, end: count, endDescription: "the end of the file")
             throw error(
-                "expected ',' or the end of the line after a closing quote, found \(found); write a quote inside a quoted field as \"\"",
+                "expected \(separator) or the end of the line after a closing quote, found \(found); write a quote inside a quoted field as \"\"",
                 line: line,
                 lineStart: lineStart,
                 at: position

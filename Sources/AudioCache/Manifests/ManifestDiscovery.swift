@@ -44,7 +44,8 @@ public enum ManifestDiscovery {
     /// The manifest files under `paths`, in order, and the problems found while looking.
     /// - Parameter paths: Files and folders as the user gave them.
     /// - Returns: The files to read and the problems (unsupported files, links leaving a folder).
-    /// - Throws: ``AudioCacheError`` when a named path does not exist or cannot be read.
+    /// - Throws: ``AudioCacheError`` when a named path does not exist or cannot be read, or a named
+    ///   folder holds no manifest (and no misnamed file) at any depth.
     public static func find(
         in paths: [String]
     ) throws(AudioCacheError) -> (files: [ManifestFile], problems: [AudioCacheError]) {
@@ -60,6 +61,7 @@ public enum ManifestDiscovery {
                     throw .missingInput(path, "cannot resolve folder: \(systemMessage())")
                 }
                 var visited: Set<FileIdentity> = [FileIdentity(info)]
+                let (filesBefore, problemsBefore) = (files.count, problems.count)
                 try walk(
                     folder: path,
                     root: root,
@@ -69,6 +71,11 @@ public enum ManifestDiscovery {
                     files: &files,
                     problems: &problems
                 )
+                // A folder with nothing to read is a wrong path, not an empty catalogue: a CI job
+                // pointed at it must not go green. (A folder of misnamed files reports them.)
+                if files.count == filesBefore && problems.count == problemsBefore {
+                    throw .missingInput(path, "no manifests (\(ManifestFormat.extensions.joined(separator: ", ")))")
+                }
             } else if let format = ManifestFormat(pathExtension: pathExtension(of: path)) {
                 files.append(ManifestFile(path: path, format: format, size: Int(info.st_size)))
             } else {
@@ -161,7 +168,7 @@ public enum ManifestDiscovery {
     private static func unsupported(_ path: String) -> AudioCacheError {
         .badData(
             at: SourceLocation(file: path),
-            "unsupported manifest extension; use .csv, .json, .jsonl, .ndjson or .xml"
+            "unsupported manifest extension; use \(ManifestFormat.extensions.dropLast().joined(separator: ", ")) or \(ManifestFormat.extensions.last ?? "")"
         )
     }
 

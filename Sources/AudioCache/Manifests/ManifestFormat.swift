@@ -1,7 +1,10 @@
 /// The manifest formats audiocache reads, chosen by file extension.
 public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
-    /// RFC 4180 CSV with a header row (`.csv`).
+    /// CSV with a header row (`.csv`): RFC 4180 quoting, the delimiter (`,`, `;` or a tab) found
+    /// from the header line.
     case csv
+    /// Tab-separated values with a header row (`.tsv`): CSV's rules with a tab between fields.
+    case tsv
     /// A JSON document: an object with defaults and `phrases`, or a bare array (`.json`).
     case json
     /// JSON Lines: one phrase object per line (`.jsonl`, `.ndjson`).
@@ -14,10 +17,23 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
     public init?(pathExtension: String) {
         switch pathExtension.lowercased() {
         case "csv": self = .csv
+        case "tsv": self = .tsv
         case "json": self = .json
         case "jsonl", "ndjson": self = .jsonLines
         case "xml": self = .xml
         default: return nil
+        }
+    }
+
+    /// The extensions of manifest files, as messages list them: `.csv, .json, .jsonl, .ndjson,
+    /// .xml, .tsv`.
+    static let extensions = [".csv", ".json", ".jsonl", ".ndjson", ".xml", ".tsv"]
+
+    /// Whether a large file of this format can be read in parts (``ManifestPartition``).
+    var isReadInParts: Bool {
+        switch self {
+        case .csv, .tsv, .jsonLines: true
+        case .json, .xml: false
         }
     }
 
@@ -26,13 +42,8 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
     ///   - bytes: The whole file.
     ///   - sink: Receives phrases and per-phrase problems.
     /// - Throws: ``AudioCacheError`` when the file is malformed beyond the current phrase.
-    public func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
-        switch self {
-        case .csv: try CSVManifestReader.read(bytes, into: &sink)
-        case .json: try JSONManifestReader.read(bytes, into: &sink)
-        case .jsonLines: try JSONLinesManifestReader.read(bytes, into: &sink)
-        case .xml: try XMLManifestReader.read(bytes, into: &sink)
-        }
+    func read(_ bytes: UnsafeRawBufferPointer, into sink: inout ManifestSink) throws(AudioCacheError) {
+        _ = try read(bytes, part: 0..<bytes.count, into: &sink)
     }
 
     /// Reads one part of a file's bytes into a sink (``ManifestPartition``): the records of a CSV
@@ -52,10 +63,14 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
         -> Int
     {
         switch self {
-        case .csv: return try CSVManifestReader.readRecords(bytes, in: part, into: &sink)
+        case .csv: return try CSVManifestReader.readRecords(bytes, in: part, delimiter: nil, into: &sink)
+        case .tsv: return try CSVManifestReader.readRecords(bytes, in: part, delimiter: .tab, into: &sink)
         case .jsonLines: return JSONLinesManifestReader.readLines(bytes, in: part, into: &sink)
-        case .json, .xml:
-            try read(bytes, into: &sink)
+        case .json:
+            try JSONManifestReader.read(bytes, into: &sink)
+            return 0
+        case .xml:
+            try XMLManifestReader.read(bytes, into: &sink)
             return 0
         }
     }

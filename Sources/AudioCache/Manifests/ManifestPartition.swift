@@ -10,11 +10,14 @@ import Darwin
 /// in order as if the file had been read whole.
 ///
 /// Every part but the first starts right after a line feed that ends a line (JSON Lines, whose
-/// strings hold no raw line feed) or a record (CSV). In CSV a line feed ends a record when an even
-/// number of quotes comes before it in the file: RFC 4180 quotes come in pairs around a field and
-/// in pairs for a quote inside one, so an odd count means the line feed is inside a quoted field.
-/// In a malformed file a cut may land inside a record; the parts then report problems, and the
-/// ``Planner`` reads the file again whole, so that what a user sees never depends on the cuts.
+/// strings hold no raw line feed) or, usually, a record (CSV). In CSV a line feed ends a record
+/// when an even number of quotes comes before it in the file: RFC 4180 quotes come in pairs around
+/// a field and in pairs for a quote inside one, so an odd count means the line feed is inside a
+/// quoted field. A quote inside an unquoted field (`6'2"`) is taken literally and breaks that
+/// count, and a malformed file breaks it too: a cut may then land inside a quoted field. The part
+/// before such a cut ends inside the field, which its reader reports, and the ``Planner`` reads the
+/// rest of the file from that part's start as one part (and, when that fails too, the whole file
+/// for its report), so that what a user sees never depends on the cuts.
 enum ManifestPartition {
     private static let lineFeed: UInt8 = 0x0A
 
@@ -24,11 +27,12 @@ enum ManifestPartition {
     ///   - format: Its format.
     ///   - partSize: The least length of a part; at least 1.
     /// - Returns: Consecutive ranges that cover `bytes`; one range for formats other than CSV and
-    ///   JSON Lines, for files not longer than `partSize` and where no line feed can end a part.
+    ///   JSON Lines, for UTF-16 files (decoded before they are read), for files not longer than
+    ///   `partSize` and where no line feed can end a part.
     static func parts(of bytes: UnsafeRawBufferPointer, format: ManifestFormat, partSize: Int) -> [Range<Int>] {
         let count = bytes.count
         let partSize = max(1, partSize)
-        guard format == .csv || format == .jsonLines, count > partSize, let raw = bytes.baseAddress else {
+        guard format.isReadInParts, count > partSize, let raw = bytes.baseAddress, !startsWithUTF16Mark(bytes) else {
             return [0..<count]
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
@@ -42,7 +46,7 @@ enum ManifestPartition {
             var cut: Int?
             while search < count, let found = memchr(base + search, Int32(lineFeed), count - search) {
                 let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-                if format == .csv {
+                if format != .jsonLines {
                     insideQuotes = insideQuotes != hasOddQuotes(base, from: counted, to: newline)
                     counted = newline
                     if insideQuotes {
@@ -58,6 +62,11 @@ enum ManifestPartition {
             target = cut + partSize
         }
         return starts.indices.map { index in starts[index]..<(index + 1 < starts.count ? starts[index + 1] : count) }
+    }
+
+    /// Whether a file starts with a UTF-16 byte order mark.
+    private static func startsWithUTF16Mark(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 2 && (bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF)
     }
 
     /// Whether `start..<end` holds an odd number of `"`, counted 32 bytes at a time.

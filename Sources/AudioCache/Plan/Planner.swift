@@ -79,11 +79,29 @@ public struct Planner: Sendable {
         var lineOffset = 0
         // The storage of merged parts goes to the parts read next.
         let storage = RecyclingPool<KeyedPhrases>(limit: 2 * options.concurrency + 2)
+        // A file whose remaining parts were read again as one, after a cut in the wrong place.
+        var rereadFile: Int?
         try await forEachInOrder(count: parts.count, width: options.concurrency) { index in
             Self.read(files[parts[index].file], part: parts[index], options: options, reusing: storage.take())
         } consume: { index, outcome in
+            var outcome = outcome
             let part = parts[index]
+            if part.file == rereadFile {
+                storage.give(outcome.phrases)
+                return
+            }
             if part.number == 0 { lineOffset = 0 }
+            if !options.skipInvalid && !outcome.problems.isEmpty, let window = part.window {
+                // Cuts are placed by counting quotes, and a quote inside an unquoted field (taken
+                // literally) can put one inside a quoted field; the part before such a cut ends
+                // inside the field, a problem. The parts before this one ended where records end,
+                // so this one starts where a record starts: the rest of the file, read as one part,
+                // is what reading it whole gives from here.
+                let rest = ReadPart(file: part.file, number: part.number, window: window.lowerBound..<Int.max)
+                storage.give(outcome.phrases)
+                outcome = Self.read(files[part.file], part: rest, options: options)
+                rereadFile = part.file
+            }
             let problems = outcome.problems.map { $0.shiftingLines(by: lineOffset) }
             if !options.skipInvalid && !problems.isEmpty {
                 // A bad file stops the plan with its problems. A file read in parts is read again
@@ -144,7 +162,7 @@ public struct Planner: Sendable {
 
     /// The parts of one file, or `[nil]` to read it whole.
     private static func windows(of file: ManifestFile, partSize: Int) -> [Range<Int>?] {
-        guard file.size > partSize, file.format == .csv || file.format == .jsonLines else { return [nil] }
+        guard file.size > partSize, file.format.isReadInParts else { return [nil] }
         // A file that cannot be mapped now is read whole, and reading it reports why.
         let windows = try? MappedFile.withContents(of: file.path) { bytes throws(AudioCacheError) in
             ManifestPartition.parts(of: bytes, format: file.format, partSize: partSize)
