@@ -1,8 +1,8 @@
 import Foundation
 
-/// How a cache behaves: the seed runtime's settings.
+/// How a cache behaves: the settings of the reference Python implementation.
 ///
-/// Values come, strongest first, from command-line flags, the environment (the seed's names:
+/// Values come, strongest first, from command-line flags, the environment (the reference Python implementation's names:
 /// `AUDIO_CACHE_ENABLED`, `AUDIO_CACHE_DIR`, `AUDIO_CACHE_TTL`, `AUDIO_CACHE_MAX_SIZE`), a
 /// configuration file (`audiocache.json`, or the file `AUDIO_CACHE_CONFIG` names), and the
 /// defaults below. See `docs/cache-format.md`.
@@ -20,7 +20,7 @@ public struct CacheConfiguration: Sendable, Hashable {
     /// How often, in lookups, access statistics are written to the journal.
     public var accessFlushInterval: Int
 
-    /// The seed's defaults: enabled, `cache`, one day, 1 GiB.
+    /// The reference Python implementation's defaults: enabled, `cache`, one day, 1 GiB.
     public static let defaultTTLSeconds = 86_400
     /// 1 GiB.
     public static let defaultMaxSizeBytes = 1 << 30
@@ -109,7 +109,7 @@ public struct CacheConfiguration: Sendable, Hashable {
         )
     }
 
-    /// The settings in the seed's environment variables; empty variables count as unset.
+    /// The settings in the reference Python implementation's environment variables; empty variables count as unset.
     public static func environmentOverrides(_ environment: [String: String]) throws(AudioCacheError) -> Overrides {
         func value(_ name: String) -> String? {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }

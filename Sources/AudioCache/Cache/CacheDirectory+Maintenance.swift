@@ -27,7 +27,7 @@ public enum CacheSelection: Sendable, Hashable {
 
 /// The order in which eviction removes entries.
 public enum EvictionPolicy: String, Sendable, Hashable, CaseIterable {
-    /// Least recently accessed first; ties broken by fewest accesses (the seed's "sorted by last
+    /// Least recently accessed first; ties broken by fewest accesses (the reference Python implementation's "sorted by last
     /// access date and frequency of use").
     case leastRecentlyUsed = "lru"
     /// Fewest accesses first; ties broken by least recent access.
@@ -134,7 +134,7 @@ extension CacheDirectory {
 
     // MARK: Statistics
 
-    /// The statistics of the seed's management API: size, hit rate, distribution per voice and the
+    /// The statistics of the reference Python implementation's management API: size, hit rate, distribution per voice and the
     /// most accessed entries. Counts no access.
     /// - Parameter top: How many of the most accessed entries to list.
     /// - Returns: The statistics.

@@ -2,7 +2,7 @@ import Foundation
 
 /// One rendering in the cache: its audio file and what is known about it.
 ///
-/// The fields are those of the seed runtime's metadata (`path`, `size`, `created_at`,
+/// The fields are those of the reference Python implementation's metadata (`path`, `size`, `created_at`,
 /// `last_accessed`, `access_count`, `text`, `voice_id`, `language`) plus what a pre-warmed cache
 /// needs: the key, the audio's SHA-256, type and format, an expiry, whether it is pinned, where the
 /// audio came from and exactly how it was rendered. `docs/cache-format.md` describes each field as

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The timestamps of the cache index: UTC, millisecond precision, written as the seed runtime
+/// The timestamps of the cache index: UTC, millisecond precision, written as the reference Python implementation
 /// writes them (`2023-04-25T18:30:00.000Z`).
 ///
 /// Formatting and parsing are done by hand (civil-from-days arithmetic) because a million-entry

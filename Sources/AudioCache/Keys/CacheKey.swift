@@ -1,6 +1,6 @@
 /// A 128-bit cache key, printed as 32 lower-case hex digits.
 ///
-/// Under `KeyScheme.md5TextVoiceLanguageV1` it is the MD5 digest the existing runtime computes, and
+/// Under `KeyScheme.md5TextVoiceLanguageV1` it is the MD5 digest the reference Python implementation computes, and
 /// `description` equals Python's `hexdigest()`. It encodes to and decodes from that hex string.
 public struct CacheKey: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The first eight bytes of the digest, big-endian.

@@ -1,7 +1,7 @@
 /// A named, versioned way to derive a cache key from a phrase.
 public enum KeyScheme: String, Sendable, Hashable, CaseIterable, Codable {
     /// `md5(normalized + "|" + voice_id + "|" + language)`, normalized as Python's
-    /// `" ".join(text.lower().split())`: the key of the existing runtime.
+    /// `" ".join(text.lower().split())`: the key of the reference Python implementation (docs/cache-keys.md).
     case md5TextVoiceLanguageV1 = "md5-text-voice-language-v1"
 
     /// The key of a phrase under this scheme.

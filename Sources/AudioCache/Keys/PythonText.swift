@@ -1,7 +1,7 @@
 /// Python's text operations that the cache key depends on, reproduced exactly.
 ///
-/// The existing runtime normalizes a phrase as `" ".join(text.lower().split())`. These functions
-/// give the same result for every string a Swift `String` can hold, using tables generated from
+/// The reference Python implementation normalizes a phrase as `" ".join(text.lower().split())`.
+/// These functions give the same result for every string a Swift `String` can hold, using tables generated from
 /// Python itself (`scripts/generate-unicode-tables.py`) rather than Swift's own Unicode data, which
 /// follows a different Unicode version and has no Final_Sigma rule.
 public enum PythonText {

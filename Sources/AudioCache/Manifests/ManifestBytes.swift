@@ -51,7 +51,7 @@ enum ManifestBytes {
     /// `String(decoding:as:)` validates with the standard library's fast, non-generic code and
     /// replaces bad bytes with U+FFFD; the result holds exactly the input bytes only when none was
     /// replaced, which one `memcmp` tells. (`String(validating:as:)` goes through generic code
-    /// that looks up type metadata on every call: a third of the time for short fields.)
+    /// that looks up type metadata on every call, which short fields feel.)
     @inline(__always)
     static func string(_ start: UnsafePointer<UInt8>, count: Int) -> String? {
         var text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)

@@ -114,8 +114,7 @@ public struct PlanBuilder: Sendable {
     /// Reads what merging `block` will look up, before merging it: the slots of its keys and
     /// ids, then, where a key's home slot already holds the key, what a repeated key reads of its
     /// rendering. Read one after another, the cache misses are waited for together rather than one
-    /// by one (``OpenHashTable/warm(hash:)``). Without it, waiting for those misses was half of
-    /// the merge's time; `plan --json` of a million phrases took 0.98 s rather than 0.89 s.
+    /// by one (``OpenHashTable/warm(hash:)``); Benchmarks/README.md says what that saves.
     /// - Returns: Bits of what was read, to keep so that the reads are not optimized away.
     private func warm(
         _ block: ArraySlice<KeyedPhrases.Entry>,
