@@ -56,17 +56,10 @@ extension AudioCacheCommand {
 
         @OptionGroup var cacheOptions: CacheOptions
 
-        @Option(help: "Which entries go first: lru or lfu.")
-        var policy: String = EvictionPolicy.leastRecentlyUsed.rawValue
-
-        func validate() throws {
-            guard EvictionPolicy(rawValue: policy) != nil else {
-                throw ValidationError("--policy \"\(policy)\" is not lru or lfu")
-            }
-        }
+        @Option(help: "Which entries go first.")
+        var policy: EvictionPolicy = .leastRecentlyUsed
 
         func run() async throws {
-            let policy = EvictionPolicy(rawValue: policy) ?? .leastRecentlyUsed
             try await removing(cacheOptions, "Evicted") { cache in try await cache.evict(policy: policy) }
         }
     }

@@ -15,7 +15,8 @@ extension AudioCacheCommand {
                 --keep-stale, stale) phrase through the provider and stores each result at once, so \
                 an interrupted run resumes where it stopped. A second run over the same manifests \
                 makes no request. Exit codes: 0 everything is cached; 2 some phrases failed (the rest \
-                is cached); 3 stopped by an authentication, quota or budget problem; 130 interrupted; \
+                is cached); 3 stopped by an authentication, quota, missing-program or budget problem; \
+                74 stopped because the cache could not be written (a full disk); 130 interrupted; \
                 64-66 bad usage or input; 75 the cache is in use. The report is described in \
                 docs/warm-report.md.
                 """
@@ -26,11 +27,11 @@ extension AudioCacheCommand {
 
         @Option(
             help: """
-                The speech provider: elevenlabs or espeak-ng (default: elevenlabs when an API key is \
-                configured, else the local espeak-ng).
+                The speech provider (default: elevenlabs when an API key is configured, else the \
+                local espeak-ng).
                 """
         )
-        var provider: String?
+        var provider: ProviderChoice?
 
         @Option(help: "A file holding the ElevenLabs API key (default: $ELEVENLABS_API_KEY).")
         var apiKeyFile: String?
@@ -87,9 +88,6 @@ extension AudioCacheCommand {
         var verbose = false
 
         func validate() throws {
-            if let provider, !["espeak-ng", "elevenlabs"].contains(provider) {
-                throw ValidationError("--provider \(provider) is not known; use elevenlabs or espeak-ng")
-            }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
             if let rate, !(rate > 0) { throw ValidationError("--rate must be more than 0 requests per second") }
             guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
@@ -106,7 +104,7 @@ extension AudioCacheCommand {
                 printError(error.message)
                 throw ExitStatus.usage
             }
-            if provider == "elevenlabs" || (provider == nil && apiKey != nil) {
+            if (provider ?? (apiKey != nil ? .elevenlabs : .espeakNG)) == .elevenlabs {
                 guard let apiKey else {
                     printError("--provider elevenlabs needs an API key: set ELEVENLABS_API_KEY or pass --api-key-file")
                     throw ExitStatus.usage
@@ -201,30 +199,40 @@ extension AudioCacheCommand {
             defaultConcurrency: Int,
             preflight: (AudioCache.Plan) async throws -> [String: SpeechProviderError]
         ) async throws {
-            let cache = try await reportingErrors {
-                try CacheDirectory(configuration: configuration, access: dryRun ? .readOnly : .readWrite)
-            }
+            // A cache that exists is locked before planning, so that the plan is the cache's as the
+            // run finds it; a new one is made only once the manifests have been read, so that bad
+            // input leaves nothing behind.
+            let isNew = !CacheOptions.folderExists(configuration)
+            var cache: CacheDirectory? =
+                isNew
+                ? nil
+                : try await reportingErrors {
+                    try CacheDirectory(configuration: configuration, access: dryRun ? .readOnly : .readWrite)
+                }
             let plan: AudioCache.Plan
             let unavailable: [String: SpeechProviderError]
             do {
                 plan = try await reportingErrors {
+                    let planner = Planner(options: manifests.planOptions())
+                    guard let cache else { return try await planner.plan(paths: manifests.inputs) }
                     let inventory = await CacheDirectoryInventory(cache, expectation: expectation)
-                    return try await Planner(options: manifests.planOptions()).plan(
-                        paths: manifests.inputs,
-                        inventory: inventory
-                    )
+                    return try await planner.plan(paths: manifests.inputs, inventory: inventory)
                 }
                 for problem in plan.problems { printError(problem.description) }
                 if dryRun {
-                    try? await cache.close()
+                    try? await cache?.close()
                     print(plan.summaryText(cache: configuration.directory), terminator: "")
                     return
                 }
                 unavailable = try await preflight(plan)
+                if cache == nil {
+                    cache = try await reportingErrors { try CacheDirectory(configuration: configuration) }
+                }
             } catch {
-                try? await cache.close()
+                try? await cache?.close()
                 throw error
             }
+            guard let cache else { return }
             let options = WarmOptions(
                 scheduler: SchedulerOptions(
                     concurrency: concurrency ?? defaultConcurrency,

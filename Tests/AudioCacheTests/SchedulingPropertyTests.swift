@@ -168,3 +168,38 @@ import Testing
         }
     }
 }
+
+extension SchedulingPropertyTests {
+    /// However late the starts come, taking each at the earliest the window allows never puts more
+    /// than the capacity in any one-second window; and with nothing late it never delays a start.
+    @Test func theStartWindowKeepsEverySecondWithinItsCapacity() {
+        var random = SplitMix64(seed: 7)
+        for (rate, burst) in [(20.0, 1), (2.5, 1), (5.0, 8), (0.5, 1)] {
+            var window = StartWindow(rate: rate, burst: burst)
+            let capacity = max(burst, Int(rate.rounded(.up)))
+            #expect(window.capacity == capacity)
+            var starts: [Duration] = []
+            var now = Duration.zero
+            for _ in 0..<300 {
+                now += .milliseconds(Int64(random.next() % 120))
+                let start = window.earliestStart(at: now)
+                #expect(start >= now)
+                window.record(start: start)
+                starts.append(start)
+                now = start
+            }
+            for index in starts.indices where index + capacity < starts.count {
+                #expect(starts[index + capacity] - starts[index] >= StartWindow.length)
+            }
+        }
+        var unlimited = StartWindow(rate: nil, burst: 3)
+        unlimited.record(start: .zero)
+        #expect(unlimited.earliestStart(at: .zero) == .zero)
+        var spaced = StartWindow(rate: 10, burst: 1)
+        for tick in 0..<50 {
+            let now = Duration.milliseconds(Int64(tick * 101))
+            #expect(spaced.earliestStart(at: now) == now)
+            spaced.record(start: now)
+        }
+    }
+}

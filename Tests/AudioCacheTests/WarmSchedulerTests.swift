@@ -257,3 +257,66 @@ import Testing
         #expect(recorder.snapshot.maxInFlight <= 3)
     }
 }
+
+extension WarmSchedulerTests {
+    /// A slot is held while the provider works, not while its response is stored: with two slots,
+    /// requests of 100 ms and stores of 1 s, more than two jobs are under way at once, never more
+    /// than two requests.
+    @Test func aSlotIsFreeAgainOnceTheProviderHasAnswered() async {
+        let clock = ManualTestClock()
+        let requests = Recorder()
+        let underWay = Recorder()
+        let scheduler = WarmScheduler(options: SchedulerOptions(concurrency: 2), clock: clock)
+        let summary = await clock.run {
+            await scheduler.run(
+                Self.jobs(10),
+                characters: { (job: Job) in job.characters },
+                voice: { (job: Job) in job.voice },
+                request: { job throws(SpeechProviderError) in
+                    _ = requests.begin(job.id, at: clock.now.offset)
+                    _ = underWay.begin(job.id, at: clock.now.offset)
+                    defer { requests.end() }
+                    try? await clock.sleep(for: .milliseconds(100))
+                    return AttemptCompletion(feedback: AttemptFeedback()) { () throws(SpeechProviderError) in
+                        defer { underWay.end() }
+                        try? await clock.sleep(for: .seconds(1))
+                        if job.id == 3 { throw SpeechProviderError(.phrase, reason: "bad_audio", "unreadable") }
+                    }
+                },
+                finished: { job, outcome in requests.finished(job.id, outcome) }
+            )
+        }
+        #expect(summary.succeeded == 9 && summary.failed == 1)
+        #expect(requests.snapshot.maxInFlight == 2 && summary.maxInFlight == 2)
+        #expect(underWay.snapshot.maxInFlight > 2)
+        #expect(requests.snapshot.outcomes.values.allSatisfy { $0.count == 1 })
+        #expect(
+            Self.outcome(requests.snapshot, 3)
+                == .failed(SpeechProviderError(.phrase, reason: "bad_audio", "unreadable"), attempts: 1)
+        )
+    }
+
+    /// On the real clock tasks wake late; the rate holds in every one-second window all the same.
+    @Test func theRateHoldsInEveryOneSecondWindowOnTheRealClock() async {
+        let recorder = Recorder()
+        let clock = ContinuousClock()
+        let origin = clock.now
+        let scheduler = WarmScheduler(options: SchedulerOptions(concurrency: 4, rate: 40), clock: clock)
+        let summary = await scheduler.run(
+            Self.jobs(70),
+            characters: { (job: Job) in job.characters },
+            voice: { (job: Job) in job.voice },
+            attempt: { job throws(SpeechProviderError) in
+                _ = recorder.begin(job.id, at: origin.duration(to: clock.now))
+                defer { recorder.end() }
+                try? await Task.sleep(for: .milliseconds(Int64(20 + job.id * 7 % 60)))
+            },
+            finished: { job, outcome in recorder.finished(job.id, outcome) }
+        )
+        #expect(summary.succeeded == 70)
+        let starts = recorder.snapshot.starts.map(\.at).sorted()
+        for (index, start) in starts.enumerated() where index + 40 < starts.count {
+            #expect(starts[index + 40] - start >= .seconds(1), "41 starts within a second from \(start)")
+        }
+    }
+}

@@ -240,3 +240,52 @@ extension WarmerTests {
         #expect(report.failures.map { $0.sources.first?.line } == [5, 6])
     }
 }
+
+extension WarmerTests {
+    /// A cache whose disk fills stops the run as an I/O problem (exit 74), not as an account
+    /// problem, and what was stored before stays sound.
+    @Test(
+        "a full disk stops the run with disk_full and exit 74; the cache stays sound",
+        .enabled(if: SmallDisk.isAvailable)
+    )
+    func fullDisk() async throws {
+        let disk = try SmallDisk(kilobytes: 160)
+        let lines = (1...200).map { "Frase número \($0) para llenar el disco,es,es" }
+        try folder.write("big/many.csv", "text,voice_id,language\n" + lines.joined(separator: "\n") + "\n")
+        let configuration = CacheConfiguration(directory: disk.path + "/cache")
+        let cache = try CacheDirectory(configuration: configuration)
+        let provider = FakeSpeechProvider()
+        let inventory = await CacheDirectoryInventory(cache, expectation: .init(provider: provider.name))
+        let plan = try await Planner().plan(paths: [folder.path + "/big"], inventory: inventory)
+        let warmer = Warmer(
+            provider: provider,
+            cache: cache,
+            options: WarmOptions(scheduler: schedulerOptions()),
+            clock: ContinuousClock()
+        )
+        let report = await warmer.warm(plan)
+        try? await cache.close()
+        #expect(report.outcome == .stopped && report.exitCode == 74)
+        #expect(report.stoppedBy?.reason == "disk_full", "\(String(describing: report.stoppedBy))")
+        #expect(report.stoppedBy?.message.contains("No space left on device") == true)
+        #expect(report.rendered > 0 && report.rendered < 200)
+
+        let reopened = try CacheDirectory(configuration: configuration, access: .readOnly)
+        #expect(await reopened.allEntries().count == report.rendered)
+        let verified = try await reopened.verify()
+        #expect(verified.isClean, "\(verified)")
+    }
+
+    @Test("the exit code says what stopped the run")
+    func exitCodes() {
+        var report = WarmReport(provider: "p", cache: "c", outcome: .stopped, startedAt: Date(), finishedAt: Date())
+        report.stoppedBy = SpeechProviderError(.run, reason: "quota_exceeded", "out of characters")
+        #expect(report.exitCode == 3)
+        report.stoppedBy = SpeechProviderError(.run, reason: WarmReport.diskFull, "no space")
+        #expect(report.exitCode == 74)
+        report.stoppedBy = SpeechProviderError(.run, reason: WarmReport.cacheWriteFailed, "read-only file system")
+        #expect(report.exitCode == 74)
+        report.outcome = .incomplete
+        #expect(report.exitCode == 2)
+    }
+}

@@ -68,7 +68,7 @@ import Testing
         (["invalidate", "--key", "not-a-key"], "--key \"not-a-key\" is not a cache key"),
         (["invalidate", "--older-than", "a while"], "--older-than \"a while\" is not a duration"),
         (["evict", "--max-size", "big"], "--max-size \"big\" is not a size"),
-        (["evict", "--policy", "random"], "--policy \"random\" is not lru or lfu"),
+        (["evict", "--policy", "random"], "The value 'random' is invalid for '--policy <policy>'"),
     ])
     func badSelectionsAreUsageErrors(arguments: [String], message: String) async throws {
         let folder = try TemporaryFolder()
@@ -201,5 +201,19 @@ import Testing
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         try await holder.close()
         #expect(try await entryCount(folder) == 3)
+    }
+}
+
+extension CacheMaintenanceCommandTests {
+    /// Closed choices are parsed once, by ArgumentParser, which lists their values in `--help`.
+    @Test(arguments: [
+        (["evict", "--help"], "(values: lru, lfu; default: lru)"),
+        (["warm", "--help"], "(values: elevenlabs, espeak-ng)"),
+    ])
+    func closedChoicesListTheirValuesInHelp(arguments: [String], listing: String) async throws {
+        let result = try await CommandRunner.run(arguments)
+        #expect(result.status == 0)
+        let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains(listing), "\(result.stdout)")
     }
 }

@@ -171,3 +171,47 @@ extension WarmCommandTests {
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
     }
 }
+
+extension WarmCommandTests {
+    /// A CI job pointed at a wrong folder must fail: nothing to read is missing input (66).
+    @Test func aFolderWithNoManifestExits66() async throws {
+        try folder.makeFolder("empty")
+        try folder.write("x.csv/README.md", "a folder named like a manifest")
+        for path in ["empty/", "x.csv"] {
+            for command in [["plan", path], ["warm", path, "--cache", "cache"]] {
+                let result = try await CommandRunner.run(command, in: folder.url)
+                #expect(result.status == 66, "\(command)")
+                #expect(result.stderr.contains("\(path): no manifests (.csv, .json, .jsonl, .ndjson, .xml, .tsv)"))
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/cache"))
+    }
+
+    /// When the cache's disk fills, warm stops as an I/O error (74) and says so in the report; the
+    /// cache verifies clean and the next run, with room, finishes the job.
+    @Test(.enabled(if: SmallDisk.isAvailable)) func aFullDiskExits74AndTheCacheStaysSound() async throws {
+        let disk = try SmallDisk(kilobytes: 400)
+        let lines = (1...40).map { "Frase número \($0) para llenar un disco pequeño,es,es" }
+        try folder.write("manifests/many.csv", "text,voice_id,language\n" + lines.joined(separator: "\n") + "\n")
+        let cache = disk.path + "/cache"
+        let result = try await CommandRunner.run(
+            ["warm", "manifests", "--cache", cache, "--report", folder.path + "/report.json", "--concurrency", "1"],
+            in: folder.url
+        )
+        #expect(result.status == 74, "\(result.stdout)\(result.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/report.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let stoppedBy = report["stopped_by"] as? [String: Any]
+        #expect(stoppedBy?["reason"] as? String == "disk_full")
+        #expect((stoppedBy?["message"] as? String)?.contains("No space left on device") == true)
+        #expect(report["exit_code"] as? Int == 74 && report["outcome"] as? String == "stopped")
+        let verify = try await CommandRunner.run(["verify", "--cache", cache], in: folder.url)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        let rendered = try #require((report["counts"] as? [String: Int])?["rendered"])
+        try FileManager.default.copyItem(atPath: cache, toPath: folder.path + "/roomy")
+        let (resumed, again) = try await warm(["--cache", "roomy"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect((again["counts"] as? [String: Int])?["already_cached"] == rendered)
+    }
+}

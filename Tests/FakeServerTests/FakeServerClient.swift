@@ -56,6 +56,34 @@ struct FakeServerClient {
         return try await execute(request)
     }
 
+    /// Sends one speech request per text all at once, from the calling thread onto the client's
+    /// event loops, without waiting in between: they reach the server within microseconds even
+    /// when the test's own threads are busy with other suites.
+    func speechBurst(texts: [String], voice: String = FakeElevenLabsVoice.defaults[0].id) async throws
+        -> [FetchedResponse]
+    {
+        let url = baseURL.absoluteString + "/v1/text-to-speech/\(voice)?output_format=mp3_44100_128"
+        let futures = try texts.map { text in
+            let body = try JSONSerialization.data(withJSONObject: ["text": text, "model_id": "eleven_multilingual_v2"])
+            let request = try HTTPClient.Request(
+                url: url,
+                method: .POST,
+                headers: ["content-type": "application/json", "xi-api-key": "test-key"],
+                body: .bytes(Array(body))
+            )
+            return client.execute(request: request)
+        }
+        var responses: [FetchedResponse] = []
+        for future in futures {
+            let response = try await future.get()
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            let body = response.body.map { Array($0.readableBytesView) } ?? []
+            responses.append(FetchedResponse(status: Int(response.status.code), headers: headers, body: body))
+        }
+        return responses
+    }
+
     func get(_ path: String, key: String? = "test-key") async throws -> FetchedResponse {
         var request = HTTPClientRequest(url: baseURL.absoluteString + path)
         if let key { request.headers.add(name: "xi-api-key", value: key) }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A cache folder opened by this process: the runtime cache of the seed's `AudioCacheService`
+/// A cache folder opened by this process: the runtime cache of the reference Python implementation's `AudioCacheService`
 /// (lookup with TTL, access tracking, store, invalidation, eviction, statistics) over the
 /// crash-safe layout of `docs/cache-format.md`.
 ///
@@ -50,8 +50,9 @@ public actor CacheDirectory {
     var header: CacheIndexHeader
     var totalSize: Int { table.totalSize }
     private var lock: FileLock?
-    private var journal: FileHandle?
-    private var journalRecords = 0
+    private var journal: CacheJournal?
+    /// Records the journal held when it was opened (appended ones are counted by the journal).
+    private var replayedJournalRecords = 0
     /// Entries stored since `index.json` was written (they live in the journal until the next one).
     private var putsSinceSnapshot = 0
     private var dirtyAccesses: Set<CacheKey> = []
@@ -140,7 +141,7 @@ public actor CacheDirectory {
             }
             dropped = journal.problem?.description
         }
-        var journalHandle: FileHandle?
+        var journalHandle: CacheJournal?
         if access == .readWrite {
             do throws(AudioCacheError) {
                 if FileSystem.inspect(layout.indexPath).kind == .missing {
@@ -152,10 +153,10 @@ public actor CacheDirectory {
                 }
                 if let journal, journal.generation == header.generation {
                     // Go on appending after the last complete record; a torn one is cut off.
-                    journalHandle = try Self.openJournal(layout.journalPath, truncatingTo: journal.validLength)
+                    journalHandle = try CacheJournal.resume(layout.journalPath, truncatingTo: journal.validLength)
                 } else {
                     // No journal, or one that index.json already holds: start an empty one.
-                    journalHandle = try Self.startJournal(layout: layout, generation: header.generation)
+                    journalHandle = try CacheJournal.start(layout: layout, generation: header.generation)
                 }
             } catch {
                 lock?.release()
@@ -167,7 +168,7 @@ public actor CacheDirectory {
         self.keyScheme = header.keyScheme
         self.garbage = garbage
         self.putsSinceSnapshot = puts
-        self.journalRecords = replayed
+        self.replayedJournalRecords = replayed
         self.lock = lock
         self.journal = journalHandle
         self.openReport = OpenReport(
@@ -188,7 +189,7 @@ public actor CacheDirectory {
     ) {
         let documentSize = FileSystem.inspect(layout.indexPath).size
         guard let document = IndexDocument(path: layout.indexPath) else {
-            throw AudioCacheError(.io, at: SourceLocation(file: layout.indexPath), "cannot open: \(systemMessage())")
+            throw AudioCacheError.system("cannot open", at: layout.indexPath)
         }
         if let header = CacheIndexReader.readHeader(at: layout.indexPath),
             var table = CacheTableFile.read(
@@ -382,10 +383,12 @@ public actor CacheDirectory {
         let path = CacheLayout.audioPath(key: key, sha256: sha256, container: container)
         let absolute = layout.absolute(path)
         let previous = table.slot(of: key).map { table.publicRecord($0) }
+        var wroteFile = false
         if previous?.path != path || FileSystem.inspect(absolute).kind != .file {
             let folder = String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.endIndex)])
             try FileSystem.makeFolder(folder)
             try FileSystem.writeAtomically(absolute, through: layout.temporaryFolder, bytes: audio)
+            wroteFile = previous?.path != path
         }
         let date = CacheTimestamp.truncated(now())
         let expiresAt: Date? =
@@ -411,13 +414,19 @@ public actor CacheDirectory {
             response: request.response
         )
         let replaced = previous.flatMap { $0.path == path ? nil : $0.path }
-        try appendToJournal(CacheIndexWriter.putRecord(entry, replacing: replaced), flush: true)
+        do {
+            try appendToJournal(CacheIndexWriter.putRecord(entry, replacing: replaced), flush: true)
+        } catch {
+            // No entry names the new file (a full disk, say): it goes, so the folder verifies clean.
+            if wroteFile { try? FileSystem.removeFile(absolute) }
+            throw error
+        }
         table.put(entry)
         putsSinceSnapshot += 1
         dirtyAccesses.remove(key)
         if let replaced { garbage.append(replaced) }
         if configuration.maxSizeBytes > 0 && totalSize > configuration.maxSizeBytes && !entry.isPinned {
-            // The seed's runtime behaviour: a cache that outgrows its maximum drops what is used
+            // The reference Python implementation's behaviour: a cache that outgrows its maximum drops what is used
             // least, here down to nine tenths of the maximum so that the next stores do not each
             // rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
             try evict(toFit: configuration.maxSizeBytes / 10 * 9)
@@ -455,7 +464,7 @@ public actor CacheDirectory {
         guard !isClosed else { return }
         defer {
             isClosed = true
-            try? journal?.close()
+            journal?.close()
             journal = nil
             lock?.release()
         }
@@ -464,7 +473,9 @@ public actor CacheDirectory {
         // Stored entries go into index.json, so runtimes that read only it see them; access
         // statistics alone stay in the journal (rewriting a large index for them is not worth it)
         // until the journal grows past a quarter of the index.
-        if putsSinceSnapshot > 0 || !garbage.isEmpty || journalRecords > max(10_000, table.count / 4) {
+        if putsSinceSnapshot > 0 || !garbage.isEmpty
+            || replayedJournalRecords + (journal?.records ?? 0) > max(10_000, table.count / 4)
+        {
             try writeSnapshotAndStartJournal()
         }
     }
@@ -473,7 +484,7 @@ public actor CacheDirectory {
     /// (no pending accesses, no index document). For crash tests.
     func abandon() {
         isClosed = true
-        try? journal?.close()
+        journal?.close()
         journal = nil
         lock?.release()
     }
@@ -507,42 +518,13 @@ public actor CacheDirectory {
         guard let journal else {
             throw AudioCacheError(.io, at: SourceLocation(file: layout.journalPath), "is not open")
         }
-        do {
-            try journal.write(contentsOf: bytes)
-            if flush { try journal.synchronize() }
-        } catch {
-            throw AudioCacheError(.io, at: SourceLocation(file: layout.journalPath), "cannot append: \(error)")
-        }
-        journalRecords += 1
-    }
-
-    private static func openJournal(
-        _ path: String,
-        truncatingTo length: Int? = nil
-    ) throws(AudioCacheError) -> FileHandle {
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot open for appending")
-        }
-        do {
-            if let length { try handle.truncate(atOffset: UInt64(length)) }
-            try handle.seekToEnd()
-        } catch {
-            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot open for appending")
-        }
-        return handle
-    }
-
-    /// Replaces the journal with an empty one that follows index.json of `generation`.
-    private static func startJournal(layout: CacheLayout, generation: Int) throws(AudioCacheError) -> FileHandle {
-        let begin = CacheIndexWriter.beginRecord(generation: generation)
-        try FileSystem.writeAtomically(layout.journalPath, through: layout.temporaryFolder, bytes: begin)
-        return try openJournal(layout.journalPath)
+        try journal.append(bytes, flush: flush)
     }
 
     /// Writes `index.json` and its table from memory (one generation on), starts an empty journal
     /// after it, then deletes the files that only older documents named.
     func writeSnapshotAndStartJournal() throws(AudioCacheError) {
-        try? journal?.close()
+        journal?.close()
         journal = nil
         header.generation += 1
         header.updatedAt = CacheTimestamp.truncated(now())
@@ -554,7 +536,7 @@ public actor CacheDirectory {
             ranges = try CacheIndexWriter.writeDocument(header: written, table: table, to: write)
         }
         guard let document = IndexDocument(path: layout.indexPath) else {
-            throw AudioCacheError(.io, at: SourceLocation(file: layout.indexPath), "cannot open: \(systemMessage())")
+            throw AudioCacheError.system("cannot open", at: layout.indexPath)
         }
         self.table.moved(to: document, ranges: ranges)
         let moved = self.table
@@ -563,8 +545,8 @@ public actor CacheDirectory {
             write throws(AudioCacheError) in
             try CacheTableFile.write(moved, generation: written.generation, documentSize: documentSize, to: write)
         }
-        journal = try Self.startJournal(layout: layout, generation: header.generation)
-        journalRecords = 0
+        journal = try CacheJournal.start(layout: layout, generation: header.generation)
+        replayedJournalRecords = 0
         putsSinceSnapshot = 0
         var everyPath: Set<String>?
         for path in garbage where CacheLayout.isSafeAudioPath(path) {

@@ -250,7 +250,7 @@ final class IndexDocument: Sendable {
         }
         let size = Int(info.st_size)
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
-            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot map the index: \(systemMessage())")
+            throw AudioCacheError.system("cannot map the index", at: path)
         }
         defer { munmap(address, size) }
         return try body(UnsafeRawBufferPointer(start: address, count: size))

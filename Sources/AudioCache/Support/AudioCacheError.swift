@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The error type of the AudioCache library.
 ///
 /// An `AudioCacheError` says what failed, where (a file, line and column when known) and,
@@ -26,6 +34,11 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
     public var message: String
     /// The individual problems, when this error gathers several (every bad phrase of a file).
     public var problems: [AudioCacheError]
+    /// The `errno` of the system call that failed, for an I/O error that comes from one.
+    var systemCode: Int32?
+
+    /// Whether the file system ran out of room (`ENOSPC`) or of the user's quota (`EDQUOT`).
+    public var isOutOfSpace: Bool { systemCode == ENOSPC || systemCode == EDQUOT }
 
     /// Creates an error.
     /// - Parameters:
@@ -76,6 +89,18 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
         if let line = location?.line { shifted.location?.line = line + lines }
         shifted.problems = problems.map { $0.shiftingLines(by: lines) }
         return shifted
+    }
+
+    /// An I/O error for the system call that just failed, with the system's words for its `errno`.
+    /// - Parameters:
+    ///   - action: What failed, such as `cannot write`.
+    ///   - path: The file or folder it failed on.
+    /// - Returns: An error of kind ``Kind/io`` whose message is `action: reason`.
+    static func system(_ action: String, at path: String) -> Self {
+        let code = errno
+        var error = Self(.io, at: SourceLocation(file: path), "\(action): \(systemMessage(code))")
+        error.systemCode = code
+        return error
     }
 
     /// An input file or folder that is missing or unreadable.

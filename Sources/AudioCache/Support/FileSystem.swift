@@ -29,7 +29,7 @@ enum FileSystem {
         }
         guard mkdir(path, 0o755) == 0 else {
             guard errno == EEXIST else {
-                throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot create folder: \(systemMessage())")
+                throw AudioCacheError.system("cannot create folder", at: path)
             }
             return
         }
@@ -54,24 +54,20 @@ enum FileSystem {
         let temporary = temporaryFolder + "/" + temporaryName(for: path)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw AudioCacheError(.io, at: SourceLocation(file: temporary), "cannot create file: \(systemMessage())")
+            throw AudioCacheError.system("cannot create file", at: temporary)
         }
         var isOpen = true
         do throws(AudioCacheError) {
             try produce { bytes throws(AudioCacheError) in try writeAll(descriptor, bytes, path: temporary) }
             guard fsync(descriptor) == 0 else {
-                throw AudioCacheError(.io, at: SourceLocation(file: temporary), "cannot flush file: \(systemMessage())")
+                throw AudioCacheError.system("cannot flush file", at: temporary)
             }
             isOpen = false
             guard close(descriptor) == 0 else {
-                throw AudioCacheError(.io, at: SourceLocation(file: temporary), "cannot close file: \(systemMessage())")
+                throw AudioCacheError.system("cannot close file", at: temporary)
             }
             guard rename(temporary, path) == 0 else {
-                throw AudioCacheError(
-                    .io,
-                    at: SourceLocation(file: path),
-                    "cannot rename into place: \(systemMessage())"
-                )
+                throw AudioCacheError.system("cannot rename into place", at: path)
             }
         } catch {
             if isOpen { close(descriptor) }
@@ -109,10 +105,35 @@ enum FileSystem {
             let written = write(descriptor, base + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot write: \(systemMessage())")
+                throw AudioCacheError.system("cannot write", at: path)
             }
             offset += written
         }
+    }
+
+    /// Opens an existing file for appending, first cutting it to `length` bytes when given.
+    /// - Returns: The open descriptor; close it with ``closeFile(_:)``.
+    /// - Throws: ``AudioCacheError`` (I/O).
+    static func openForAppending(_ path: String, truncatingTo length: Int? = nil) throws(AudioCacheError) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AudioCacheError.system("cannot open for appending", at: path) }
+        if let length, ftruncate(descriptor, off_t(length)) != 0 {
+            let error = AudioCacheError.system("cannot cut the file to its last whole record", at: path)
+            _ = close(descriptor)
+            throw error
+        }
+        return descriptor
+    }
+
+    /// Waits until what was written to an open file is on disk.
+    /// - Throws: ``AudioCacheError`` (I/O).
+    static func flush(_ descriptor: Int32, path: String) throws(AudioCacheError) {
+        guard fsync(descriptor) == 0 else { throw AudioCacheError.system("cannot flush file", at: path) }
+    }
+
+    /// Closes an open file.
+    static func closeFile(_ descriptor: Int32) {
+        _ = close(descriptor)
     }
 
     /// Flushes the folder that holds `path`, so that a rename or a new file in it survives a crash.
@@ -120,18 +141,18 @@ enum FileSystem {
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         let descriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot open folder: \(systemMessage())")
+            throw AudioCacheError.system("cannot open folder", at: folder)
         }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else {
-            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot flush folder: \(systemMessage())")
+            throw AudioCacheError.system("cannot flush folder", at: folder)
         }
     }
 
     /// Removes a file; a file that is already gone is not an error.
     static func removeFile(_ path: String) throws(AudioCacheError) {
         guard unlink(path) == 0 || errno == ENOENT else {
-            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot remove file: \(systemMessage())")
+            throw AudioCacheError.system("cannot remove file", at: path)
         }
     }
 
@@ -139,7 +160,7 @@ enum FileSystem {
     static func contents(of folder: String) throws(AudioCacheError) -> [String] {
         guard let stream = opendir(folder) else {
             if errno == ENOENT { return [] }
-            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot read folder: \(systemMessage())")
+            throw AudioCacheError.system("cannot read folder", at: folder)
         }
         defer { closedir(stream) }
         var names: [String] = []
@@ -209,7 +230,7 @@ final class FileLock: Sendable {
     init(path: String, purpose: String) throws(AudioCacheError) {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw AudioCacheError(.io, at: SourceLocation(file: path), "cannot open lock file: \(systemMessage())")
+            throw AudioCacheError.system("cannot open lock file", at: path)
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)

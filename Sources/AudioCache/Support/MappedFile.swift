@@ -54,7 +54,7 @@ enum MappedFile {
 }
 
 /// The text of the current `errno`.
-func systemMessage() -> String {
-    guard let text = strerror(errno) else { return "error \(errno)" }
+func systemMessage(_ code: Int32 = errno) -> String {
+    guard let text = strerror(code) else { return "error \(code)" }
     return String(cString: text)
 }

@@ -9,7 +9,8 @@ public struct WarmReport: Sendable, Hashable {
         case complete
         /// Some renderings failed; the others are cached.
         case incomplete
-        /// An authentication, quota or budget problem stopped the run.
+        /// An authentication, quota, missing-program or budget problem, or a cache that could not
+        /// be written (a full disk), stopped the run.
         case stopped
         /// SIGINT or SIGTERM stopped the run.
         case interrupted
@@ -90,15 +91,27 @@ public struct WarmReport: Sendable, Hashable {
         durationSeconds > 0 ? Double(requests) / durationSeconds : 0
     }
 
-    /// The documented exit code: 0 complete, 2 some failed, 3 stopped by authentication, quota or
-    /// budget, 130 interrupted.
+    /// The documented exit code: 0 complete, 2 some failed, 3 stopped by an authentication, quota,
+    /// missing-program or budget problem, 74 stopped because the cache could not be written (a full
+    /// disk among them), 130 interrupted.
     public var exitCode: Int32 {
         switch outcome {
         case .complete: 0
         case .incomplete: 2
-        case .stopped: 3
+        case .stopped: stoppedBy.map(Self.isCacheFailure) == true ? 74 : 3
         case .interrupted: 130
         }
+    }
+
+    /// The `stopped_by.reason` of a run stopped because the cache's file system is full (or the
+    /// user's quota on it is used up).
+    public static let diskFull = "disk_full"
+    /// The `stopped_by.reason` of a run stopped because the cache could not be written otherwise.
+    public static let cacheWriteFailed = "cache_write_failed"
+
+    /// Whether a stop came from the cache rather than the provider.
+    static func isCacheFailure(_ error: SpeechProviderError) -> Bool {
+        error.reason == diskFull || error.reason == cacheWriteFailed
     }
 }
 

@@ -132,7 +132,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             jobs,
             characters: { $0.rendering.characters },
             voice: { $0.rendering.voiceID },
-            attemptWithFeedback: { job throws(SpeechProviderError) in
+            request: { job throws(SpeechProviderError) in
                 state.withLock { $0.requests += 1 }
                 let rendering = job.rendering
                 let audio = try await provider.render(
@@ -144,33 +144,13 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
                         modelID: rendering.modelID
                     )
                 )
-                do throws(AudioCacheError) {
-                    try await cache.store(
-                        audio.bytes,
-                        for: CacheDirectory.StoreRequest(
-                            text: rendering.text,
-                            voiceID: rendering.voiceID,
-                            language: rendering.language,
-                            rendering: audio.rendering,
-                            source: .tts,
-                            isPinned: true,
-                            response: ProviderResponse(
-                                requestID: audio.requestID,
-                                characterCost: audio.billedCharacters,
-                                historyItemID: audio.historyItemID
-                            )
-                        )
-                    )
-                } catch {
-                    // A provider's bad bytes are its problem (try again); a cache that cannot be
-                    // written stops the run.
-                    if error.kind == .badData {
-                        throw SpeechProviderError(.transient(retryAfter: nil), reason: "bad_audio", error.message)
-                    }
-                    throw SpeechProviderError(.run, reason: "cache_write_failed", error.description)
+                // Stored once the provider's slot is free again, so that the next request need not
+                // wait for the disk.
+                let feedback = AttemptFeedback(providerConcurrencyLimit: audio.maximumConcurrentRequests)
+                return AttemptCompletion(feedback: feedback) { () throws(SpeechProviderError) in
+                    try await Self.store(audio, of: rendering, in: cache)
+                    state.withLock { $0.billed += audio.billedCharacters }
                 }
-                state.withLock { $0.billed += audio.billedCharacters }
-                return AttemptFeedback(providerConcurrencyLimit: audio.maximumConcurrentRequests)
             },
             finished: { [logger] job, outcome in
                 switch outcome {
@@ -280,6 +260,43 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             report.outcome = .incomplete
         }
         return report
+    }
+
+    /// Stores a rendering's audio, pinned, with what the provider said about it.
+    /// - Throws: A transient error for audio the cache refuses as malformed (the provider's fault:
+    ///   try again), a run error for a cache that cannot be written (`disk_full` when it is full).
+    private static func store(
+        _ audio: SpeechAudio,
+        of rendering: Rendering,
+        in cache: CacheDirectory
+    ) async throws(SpeechProviderError) {
+        do throws(AudioCacheError) {
+            try await cache.store(
+                audio.bytes,
+                for: CacheDirectory.StoreRequest(
+                    text: rendering.text,
+                    voiceID: rendering.voiceID,
+                    language: rendering.language,
+                    rendering: audio.rendering,
+                    source: .tts,
+                    isPinned: true,
+                    response: ProviderResponse(
+                        requestID: audio.requestID,
+                        characterCost: audio.billedCharacters,
+                        historyItemID: audio.historyItemID
+                    )
+                )
+            )
+        } catch {
+            if error.kind == .badData {
+                throw SpeechProviderError(.transient(retryAfter: nil), reason: "bad_audio", error.message)
+            }
+            throw SpeechProviderError(
+                .run,
+                reason: error.isOutOfSpace ? WarmReport.diskFull : WarmReport.cacheWriteFailed,
+                error.description
+            )
+        }
     }
 
     private struct RunState {

@@ -33,6 +33,8 @@ struct SchedulerState {
     private(set) var summary = SchedulerSummary()
     private(set) var stop: Stop?
     private(set) var inFlight = 0
+    /// Attempts whose provider answered and whose response is being completed (stored).
+    private(set) var completing = 0
     private var nextNew = 0
     private var retryReady: [Int] = []
     private var retryReadyHead = 0
@@ -56,11 +58,12 @@ struct SchedulerState {
     /// Whether every job has its outcome and nothing is in flight or waiting.
     var isDone: Bool {
         nextNew == characters.count && retryReadyHead == retryReady.count && waitingRetries == 0 && inFlight == 0
+            && completing == 0
     }
 
     /// Whether the run has stopped and only jobs waiting to retry remain: their sleeps should be cut
     /// short.
-    var shouldWakeWaitingRetries: Bool { stop != nil && inFlight == 0 && waitingRetries > 0 }
+    var shouldWakeWaitingRetries: Bool { stop != nil && inFlight == 0 && completing == 0 && waitingRetries > 0 }
 
     /// The run was cancelled: start nothing more.
     mutating func cancel() {
@@ -102,7 +105,26 @@ struct SchedulerState {
         return start(job)
     }
 
-    /// An attempt ended.
+    /// A job's provider answered: its slot is free while the response is completed, and what it
+    /// said about its limits applies to the next starts.
+    mutating func responded(job: Int, feedback: AttemptFeedback) {
+        inFlight -= 1
+        completing += 1
+        if options.adaptive, let limit = feedback.providerConcurrencyLimit { window.setProviderLimit(limit) }
+    }
+
+    /// Completing the response of a job whose provider answered (``responded(job:feedback:)``) ended.
+    /// - Returns: The job's outcome, or when to try it again.
+    mutating func completed(
+        job: Int,
+        result: Result<AttemptFeedback, SpeechProviderError>,
+        random: inout some RandomNumberGenerator
+    ) -> Action {
+        completing -= 1
+        return decide(job: job, result: result, random: &random)
+    }
+
+    /// An attempt ended before its provider answered (its request failed).
     /// - Returns: The job's outcome, or when to try it again.
     mutating func attempted(
         job: Int,
@@ -110,6 +132,15 @@ struct SchedulerState {
         random: inout some RandomNumberGenerator
     ) -> Action {
         inFlight -= 1
+        return decide(job: job, result: result, random: &random)
+    }
+
+    /// What an ended attempt means: the job's outcome, or when to try it again.
+    private mutating func decide(
+        job: Int,
+        result: Result<AttemptFeedback, SpeechProviderError>,
+        random: inout some RandomNumberGenerator
+    ) -> Action {
         let error: SpeechProviderError
         switch result {
         case .success(let feedback):

@@ -7,8 +7,10 @@ import Synchronization
 /// only performs them: it starts attempts in a task group, sleeps on the injected clock, and
 /// reports each job's outcome once.
 ///
-/// - At most `concurrency` attempts, and at most the concurrency window, are in flight, ever.
-/// - Every attempt, retries included, waits for the token bucket (`rate`, `burst`).
+/// - At most `concurrency` attempts, and at most the concurrency window, are in flight, ever; an
+///   attempt holds its slot until the provider has answered, not while its response is stored.
+/// - Every attempt, retries included, waits for the token bucket (`rate`, `burst`), and no
+///   one-second window ever holds more starts than the rate rounded up (or the burst, if larger).
 /// - A job whose characters would take the run past `maxCharacters` is not started.
 /// - Passing failures are retried after a backoff, without holding a slot while they wait;
 ///   "too many concurrent requests" also halves the window, which successes grow back by one
@@ -83,22 +85,54 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
         attemptWithFeedback attempt: @escaping @Sendable (Job) async throws(SpeechProviderError) -> AttemptFeedback,
         finished: @escaping @Sendable (Job, JobOutcome) async -> Void
     ) async -> SchedulerSummary {
+        await run(
+            jobs,
+            characters: characters,
+            voice: voice,
+            request: { job throws(SpeechProviderError) in
+                AttemptCompletion(feedback: try await attempt(job)) { () throws(SpeechProviderError) in }
+            },
+            finished: finished
+        )
+    }
+
+    /// Runs every job once to an outcome, each attempt in two steps: the request, which holds one of
+    /// the `concurrency` slots, and what is done with its response (storing it), which holds none,
+    /// so that a slot is free again as soon as the provider has answered.
+    /// - Parameters:
+    ///   - jobs: The jobs, in the order they should start.
+    ///   - characters: What a job costs against the character budget.
+    ///   - voice: A job's voice.
+    ///   - request: Sends one attempt's request and returns what completes it: a function that does
+    ///     what the response is for and returns what the provider said (an error it throws counts
+    ///     as the attempt's).
+    ///   - finished: Told each job's outcome, exactly once per job.
+    /// - Returns: Counts of what happened.
+    func run<Job: Sendable>(
+        _ jobs: [Job],
+        characters: (Job) -> Int,
+        voice: (Job) -> String,
+        request: @escaping @Sendable (Job) async throws(SpeechProviderError) -> AttemptCompletion,
+        finished: @escaping @Sendable (Job, JobOutcome) async -> Void
+    ) async -> SchedulerSummary {
         var state = SchedulerState(characters: jobs.map(characters), voices: jobs.map(voice), options: options)
         var random = self.random
-        let pacer = Pacer(bucket: TokenBucket(rate: options.rate, burst: options.burst), clock: clock)
+        let pacer = Pacer(
+            bucket: TokenBucket(rate: options.rate, burst: options.burst),
+            window: StartWindow(rate: options.rate, burst: options.burst),
+            clock: clock
+        )
         let clock = self.clock
-        await withTaskGroup(of: Event.self) { group in
+        await withTaskGroup(of: SchedulerEvent.self) { group in
             var wokeWaitingRetries = false
             func perform(_ action: SchedulerState.Action) async {
                 switch action {
                 case .start(let job, _):
                     let item = jobs[job]
                     group.addTask {
-                        guard await pacer.waitForToken() else { return .abandoned(job) }
-                        do throws(SpeechProviderError) {
-                            return .attempted(job, .success(try await attempt(item)))
-                        } catch {
-                            return .attempted(job, .failure(error))
+                        guard await pacer.waitForTurn() else { return .abandoned(job) }
+                        return await SchedulerEvent.request(job) { () throws(SpeechProviderError) in
+                            try await request(item)
                         }
                     }
                 case .finish(let job, let outcome):
@@ -126,8 +160,13 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
                 }
                 guard let event = await group.next() else { break }
                 switch event {
+                case .responded(let job, let complete):
+                    state.responded(job: job, feedback: complete.feedback)
+                    group.addTask { await SchedulerEvent.complete(job, complete) }
                 case .attempted(let job, let result):
                     await perform(state.attempted(job: job, result: result, random: &random))
+                case .completed(let job, let result):
+                    await perform(state.completed(job: job, result: result, random: &random))
                 case .retryDue(let job):
                     if let action = state.retryDue(job: job) { await perform(action) }
                 case .abandoned(let job):
@@ -137,57 +176,115 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
         }
         return state.summary
     }
+}
 
-    /// What a child task of the run reports.
-    private enum Event: Sendable {
-        case attempted(Int, Result<AttemptFeedback, SpeechProviderError>)
-        case retryDue(Int)
-        case abandoned(Int)
+/// What a child task of a scheduler's run reports.
+private enum SchedulerEvent: Sendable {
+    /// The provider answered: the slot is free, the response is yet to be completed.
+    case responded(Int, AttemptCompletion)
+    /// The request failed.
+    case attempted(Int, Result<AttemptFeedback, SpeechProviderError>)
+    /// The response was completed, or completing it failed.
+    case completed(Int, Result<AttemptFeedback, SpeechProviderError>)
+    case retryDue(Int)
+    case abandoned(Int)
+
+    /// What sending a request gave.
+    static func request(
+        _ job: Int,
+        _ body: () async throws(SpeechProviderError) -> AttemptCompletion
+    ) async -> SchedulerEvent {
+        do throws(SpeechProviderError) {
+            return .responded(job, try await body())
+        } catch {
+            return .attempted(job, .failure(error))
+        }
+    }
+
+    /// What completing a response gave.
+    static func complete(
+        _ job: Int,
+        _ body: AttemptCompletion
+    ) async -> SchedulerEvent {
+        do throws(SpeechProviderError) {
+            try await body.run()
+            return .completed(job, .success(body.feedback))
+        } catch {
+            return .completed(job, .failure(error))
+        }
     }
 }
 
-/// The token bucket shared by the attempts of a run, and the clock they wait on.
+/// The rate limits shared by the attempts of a run, and the clock they wait on.
 ///
-/// A token is taken and the attempt started in one step with no suspension between, after any
-/// wait: the time the bucket saw is the time the attempt starts.
+/// An attempt reserves its start on the token bucket's schedule as soon as it asks, and sleeps
+/// until then: a task that wakes a little late does not push the schedule back for the others, so
+/// the run keeps its rate. Before it starts it checks the one-second window (``StartWindow``),
+/// where the lateness of the start before may make it wait a moment more: the rate is never
+/// passed in any window.
 private final class Pacer<C: Clock<Duration>>: Sendable {
-    private let bucket: Mutex<(bucket: TokenBucket, stopped: Bool)>
+    private struct Limits {
+        var bucket: TokenBucket
+        var window: StartWindow
+        var stopped = false
+    }
+
+    private let limits: Mutex<Limits>
     private let clock: C
     private let origin: C.Instant
 
-    init(bucket: TokenBucket, clock: C) {
-        self.bucket = Mutex((bucket, false))
+    init(bucket: TokenBucket, window: StartWindow, clock: C) {
+        self.limits = Mutex(Limits(bucket: bucket, window: window))
         self.clock = clock
         self.origin = clock.now
     }
 
-    /// The run stopped: attempts still waiting for a token give up.
+    /// The run stopped: attempts still waiting for their turn give up.
     func stop() {
-        bucket.withLock { $0.stopped = true }
+        limits.withLock { $0.stopped = true }
     }
 
-    /// Waits until the bucket has a token, and takes it.
-    /// - Returns: `false` when the task was cancelled or the run stopped first (no token taken).
-    func waitForToken() async -> Bool {
+    /// Waits for the attempt's turn, and takes it.
+    /// - Returns: `false` when the task was cancelled or the run stopped first.
+    func waitForTurn() async -> Bool {
+        let reserved: Duration? = limits.withLock { limits in
+            guard !limits.stopped else { return nil }
+            let now = origin.duration(to: clock.now)
+            return now + limits.bucket.take(at: now)
+        }
+        guard var due = reserved else { return false }
         while !Task.isCancelled {
-            let now = clock.now
-            let offset = origin.duration(to: now)
-            let wait: Duration? = bucket.withLock { state in
-                guard !state.stopped else { return nil }
-                let wait = state.bucket.delay(at: offset)
-                if wait == .zero { _ = state.bucket.take(at: offset) }
-                return wait
+            // Never sleep until an instant that is already now: a test clock would park the task.
+            if origin.duration(to: clock.now) < due {
+                do {
+                    try await clock.sleep(until: origin.advanced(by: due), tolerance: nil)
+                } catch {
+                    return false
+                }
             }
-            guard let wait else { return false }
-            if wait == .zero { return true }
-            do {
-                try await clock.sleep(until: now.advanced(by: wait), tolerance: nil)
-            } catch {
-                return false
+            let next: Duration? = limits.withLock { limits in
+                guard !limits.stopped else { return nil }
+                let now = origin.duration(to: clock.now)
+                let allowed = limits.window.earliestStart(at: now)
+                guard allowed <= now else { return allowed }
+                limits.window.record(start: now)
+                return .zero
             }
+            guard let next else { return false }
+            if next == .zero { return true }
+            due = next
         }
         return false
     }
+}
+
+/// What a provider's answer said about its limits, and what completes the attempt (storing the
+/// audio) once its slot is free again.
+struct AttemptCompletion: Sendable {
+    /// What the provider said, applied as soon as it answered.
+    var feedback: AttemptFeedback
+    /// Completes the attempt; what it throws counts as the attempt's failure.
+    let run: @Sendable () async throws(SpeechProviderError) -> Void
 }
 
 /// What a successful attempt learned about the provider.
