@@ -41,7 +41,8 @@ public final class FakeSpeechProvider: SpeechProvider {
     /// - Parameter request: The request.
     /// - Returns: The audio.
     public static func audio(for request: SpeechRequest) -> [UInt8] {
-        AudioFixtures.wav(samples: 200 + request.text.unicodeScalars.count, seed: Int(request.key.low % 997))
+        let seed = request.key.description.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 997 }
+        return AudioFixtures.wav(samples: 200 + request.text.unicodeScalars.count, seed: seed)
     }
 
     /// Renders, or fails as the rule says.

@@ -63,7 +63,7 @@ extension AudioCacheCommand {
         }
 
         func run() async throws {
-            let (directory, entry) = try await reportingErrors {
+            let (path, entry) = try await reportingErrors {
                 let audio = try readAudio()
                 let outputFormat = try outputFormat(of: audio)
                 let configuration = try cacheOptions.configuration()
@@ -80,13 +80,13 @@ extension AudioCacheCommand {
                     source: .recorded,
                     isPinned: true
                 )
-                let entry = try await withCache(configuration, access: .readWrite) { cache in
-                    try await cache.store(audio, for: request)
+                return try await withCache(configuration, access: .readWrite) { cache in
+                    let entry = try await cache.store(audio, for: request)
+                    return (cache.filePath(of: entry), entry)
                 }
-                return (configuration.directory, entry)
             }
             print("key \(entry.key)")
-            print("path \(CacheLayout(root: directory).absolute(entry.path))")
+            print("path \(path)")
         }
 
         /// The file's bytes.

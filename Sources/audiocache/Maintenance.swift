@@ -165,7 +165,7 @@ extension AudioCacheCommand {
                 let count = await cache.count
                 if !confirmed && count > 0 {
                     FileHandle.standardError.write(
-                        Data("Remove \(count) entries from \(cache.layout.root)? [y/N] ".utf8)
+                        Data("Remove \(count) entries from \(cache.root)? [y/N] ".utf8)
                     )
                     let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
                     guard answer == "y" || answer == "yes" else { return nil }

@@ -83,14 +83,13 @@ extension AudioCacheCommand {
             let (cache, plan) = try await reportingErrors {
                 let configuration = try cacheOptions.configuration()
                 let planner = Planner(options: manifests.planOptions(readConcurrency: concurrency))
-                let layout = CacheLayout(root: configuration.directory)
-                guard FileManager.default.fileExists(atPath: layout.indexPath) else {
+                guard CacheDirectory.hasIndex(in: configuration.directory) else {
                     return (configuration.directory, try await planner.plan(paths: manifests.inputs))
                 }
                 let inventory = try await withCache(configuration, access: .readOnly) { cache in
                     await CacheDirectoryInventory(cache)
                 }
-                return (configuration.directory, try await planner.plan(paths: manifests.inputs, inventory: inventory))
+                return (configuration.directory, try await planner.plan(paths: manifests.inputs, against: inventory))
             }
             for problem in plan.problems { printError(problem.description) }
             if json {

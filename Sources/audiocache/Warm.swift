@@ -216,7 +216,7 @@ extension AudioCacheCommand {
                     let planner = Planner(options: manifests.planOptions())
                     guard let cache else { return try await planner.plan(paths: manifests.inputs) }
                     let inventory = await CacheDirectoryInventory(cache, expectation: expectation)
-                    return try await planner.plan(paths: manifests.inputs, inventory: inventory)
+                    return try await planner.plan(paths: manifests.inputs, against: inventory)
                 }
                 for problem in plan.problems { printError(problem.description) }
                 if dryRun {

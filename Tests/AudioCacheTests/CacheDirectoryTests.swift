@@ -393,7 +393,7 @@ struct CacheDirectoryTests {
                 )
             }
             builder.add(file: "m.csv", phrases: KeyedPhrases(phrases, scheme: .md5TextVoiceLanguageV1))
-            return builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory()).renderings
+            return builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory()).list
         }
         for (check, list, expected) in [
             (inventory, renderings(["Adiós", "HOLA", "Buenas"]), [RenderingStatus.missing, .cached, .missing]),

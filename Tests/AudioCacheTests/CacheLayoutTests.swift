@@ -1,5 +1,6 @@
-import AudioCache
 import Testing
+
+@testable import AudioCache
 
 @Suite("CacheLayout")
 struct CacheLayoutTests {

@@ -14,9 +14,9 @@ import Testing
         let plan = builder.finish(keyScheme: .md5TextVoiceLanguageV1, inventory: EmptyCacheInventory())
 
         #expect(plan.renderings.map(\.text) == ["Hola  mundo", "Adiós"])
-        #expect(plan.renderings[0].occurrences == 3)
-        #expect(plan.renderings[0].firstSource == PhraseSource(file: "a.csv", line: 2))
-        #expect(plan.renderings[1].characters == 5)
+        #expect(plan.list[0].occurrences == 3)
+        #expect(plan.list[0].firstSource == PhraseSource(file: "a.csv", line: 2))
+        #expect(plan.list[1].characters == 5)
         #expect(plan.totals.phrases == 4)
         #expect(plan.totals.renderings == 2)
         #expect(plan.totals.duplicates == 2)

@@ -59,7 +59,10 @@ struct FakeServerClient {
     /// Sends one speech request per text all at once, from the calling thread onto the client's
     /// event loops, without waiting in between: they reach the server within microseconds even
     /// when the test's own threads are busy with other suites.
-    func speechBurst(texts: [String], voice: String = FakeElevenLabsVoice.defaults[0].id) async throws
+    func speechBurst(
+        texts: [String],
+        voice: String = FakeElevenLabsVoice.defaults[0].id
+    ) async throws
         -> [FetchedResponse]
     {
         let url = baseURL.absoluteString + "/v1/text-to-speech/\(voice)?output_format=mp3_44100_128"

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
-import AudioCache
 import Foundation
 import NIOHTTP1
 import Testing
 
+@testable import AudioCache
 @testable import AudioCacheProviders
 
 /// A provider whose client is never used: request building and response reading are pure.

@@ -35,7 +35,7 @@ struct ElevenLabsWarmTests {
                 let cache = try CacheDirectory(configuration: CacheConfiguration(directory: folder.path + "/cache"))
                 let plan = try await Planner().plan(
                     paths: [folder.path + "/manifests"],
-                    inventory: await CacheDirectoryInventory(cache, expectation: .init(provider: "elevenlabs"))
+                    against: await CacheDirectoryInventory(cache, expectation: .init(provider: "elevenlabs"))
                 )
                 let warmer = Warmer(
                     provider: provider,
@@ -66,7 +66,7 @@ struct ElevenLabsWarmTests {
             let voice = voices[index % voices.count]
             let key = KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: voice, language: "en")
             let entry = try #require(await cache.entry(for: key))
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: cache.layout.absolute(entry.path)))
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: cache.filePath(of: entry)))
             let expected = FakeElevenLabsAudio.bytes(
                 voiceID: voice,
                 text: text,

@@ -1,6 +1,6 @@
 /// The container of an audio payload, told from its first bytes: how the cache names its file
 /// and which MIME type it records.
-public enum AudioContainer: String, Sendable, Hashable, CaseIterable {
+package enum AudioContainer: String, Sendable, Hashable, CaseIterable {
     /// MPEG audio (MP3), with or without an ID3 tag.
     case mp3
     /// RIFF/WAVE.
@@ -14,7 +14,7 @@ public enum AudioContainer: String, Sendable, Hashable, CaseIterable {
     case raw
 
     /// The file name extension.
-    public var fileExtension: String {
+    package var fileExtension: String {
         switch self {
         case .mp3: "mp3"
         case .wav: "wav"
@@ -25,7 +25,7 @@ public enum AudioContainer: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The MIME type.
-    public var mimeType: String {
+    package var mimeType: String {
         switch self {
         case .mp3: "audio/mpeg"
         case .wav: "audio/wav"
@@ -45,7 +45,7 @@ public enum AudioContainer: String, Sendable, Hashable, CaseIterable {
     ///   - audio: The payload.
     ///   - outputFormat: The format the provider was asked for.
     /// - Returns: The container, or `nil`.
-    public static func detect(_ audio: some Collection<UInt8>, declaredAs outputFormat: String) -> AudioContainer? {
+    package static func detect(_ audio: some Collection<UInt8>, declaredAs outputFormat: String) -> AudioContainer? {
         let head = Array(audio.prefix(12))
         func starts(_ prefix: String, at offset: Int = 0) -> Bool {
             let bytes = Array(prefix.utf8)

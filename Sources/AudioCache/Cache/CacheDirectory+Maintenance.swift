@@ -191,17 +191,18 @@ extension CacheDirectory {
     /// Files are hashed on several tasks at once, so the disk, not the hashing, sets the pace.
     /// - Parameters:
     ///   - repair: Whether to fix what is found.
-    ///   - concurrency: Files read and hashed at once; more than the cores, so that the disk
-    ///     always has reads queued.
+    ///   - concurrency: Files read and hashed at once; `nil` for four per processor, so that the
+    ///     disk always has reads queued.
     /// - Returns: What was found (and repaired).
     /// - Throws: ``AudioCacheError`` (usage when repairing a read-only cache, I/O).
     public func verify(
         repair: Bool = false,
-        concurrency: Int = 4 * activeProcessorCount()
+        concurrency: Int? = nil
     ) async throws(AudioCacheError)
         -> VerifyReport
     {
         if repair { try requireWritable() }
+        let concurrency = max(1, concurrency ?? 4 * activeProcessorCount())
         let root = layout.root
         let snapshot = allRecords()
         var problems: [VerifyReport.Problem] = []

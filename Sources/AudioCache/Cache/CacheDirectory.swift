@@ -37,7 +37,21 @@ public actor CacheDirectory {
     /// The settings.
     public nonisolated let configuration: CacheConfiguration
     /// Where things are.
-    public nonisolated let layout: CacheLayout
+    nonisolated let layout: CacheLayout
+    /// The cache folder, as it was given.
+    public nonisolated var root: String { layout.root }
+
+    /// Where an entry's audio file is: its ``CacheEntry/path`` below the cache folder.
+    /// - Parameter entry: An entry of this cache.
+    /// - Returns: The file's path.
+    public nonisolated func filePath(of entry: CacheEntry) -> String { layout.absolute(entry.path) }
+
+    /// Whether a folder holds a cache index (`index.json`): a cache some writer has opened.
+    /// - Parameter directory: The cache folder.
+    /// - Returns: `true` when the index exists.
+    public static func hasIndex(in directory: String) -> Bool {
+        FileSystem.inspect(CacheLayout(root: directory).indexPath).kind == .file
+    }
     /// How the folder was opened.
     public nonisolated let access: Access
     /// The key scheme of the index.

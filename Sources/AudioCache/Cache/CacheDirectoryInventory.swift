@@ -49,7 +49,7 @@ public struct CacheDirectoryInventory: CacheInventory {
     /// Cached, missing or stale.
     /// - Parameter rendering: The rendering the manifests ask for.
     /// - Returns: Its status.
-    public func status(of rendering: Rendering) -> RenderingStatus {
+    func status(of rendering: Rendering) -> RenderingStatus {
         guard let slot = table.slot(of: rendering.key) else { return .missing }
         return status(ofSlot: slot, modelID: rendering.modelID)
     }
@@ -59,7 +59,7 @@ public struct CacheDirectoryInventory: CacheInventory {
     /// million-phrase plan).
     /// - Parameter renderings: The renderings.
     /// - Returns: One status per rendering.
-    public func statuses(of renderings: RenderingList) -> [RenderingStatus] {
+    func statuses(of renderings: RenderingList) -> [RenderingStatus] {
         var statuses: [RenderingStatus] = []
         statuses.reserveCapacity(renderings.count)
         for index in renderings.indices {

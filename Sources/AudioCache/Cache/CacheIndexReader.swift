@@ -15,8 +15,8 @@ import Darwin
 struct CacheIndexReader {
     private var scanner: JSONScanner
 
-    /// Index entries may hold texts of any length a manifest allows, and more.
-    private static let limits = ManifestLimits(maxTextCharacters: 1 << 20, maxNestingDepth: 8)
+    /// Index entries hold flat records, and texts of any length a manifest allows, and more.
+    private static let limits = ScanLimits(maxDepth: 8, maxFieldBytes: 4 << 20, tooLongHint: "")
 
     private init(base: UnsafePointer<UInt8>, count: Int, path: String, countsLines: Bool) {
         scanner = JSONScanner(

@@ -11,46 +11,46 @@
 ///
 /// An audio file's name is the key and the first eight hex digits of the audio's SHA-256, so a new
 /// take of a key never overwrites the file an older index still names.
-public struct CacheLayout: Sendable, Hashable {
+struct CacheLayout: Sendable, Hashable {
     /// The cache folder.
-    public var root: String
+    var root: String
 
     /// Creates a layout.
     /// - Parameter root: The cache folder.
-    public init(root: String) {
+    init(root: String) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
     }
 
     /// The index document's file name.
-    public static let indexName = "index.json"
+    static let indexName = "index.json"
     /// The file name of the index's compact table (derived from `index.json`; see `CacheTableFile`).
-    public static let tableName = "index.table"
+    static let tableName = "index.table"
     /// The journal's file name.
-    public static let journalName = "index.journal"
+    static let journalName = "index.journal"
     /// The lock file's name.
-    public static let lockName = ".lock"
+    static let lockName = ".lock"
     /// The audio folder's name.
-    public static let audioFolderName = "audio"
+    static let audioFolderName = "audio"
     /// The temporary folder's name.
-    public static let temporaryFolderName = "tmp"
+    static let temporaryFolderName = "tmp"
 
     /// The index document.
-    public var indexPath: String { absolute(Self.indexName) }
+    var indexPath: String { absolute(Self.indexName) }
     /// The index's compact table.
-    public var tablePath: String { absolute(Self.tableName) }
+    var tablePath: String { absolute(Self.tableName) }
     /// The journal.
-    public var journalPath: String { absolute(Self.journalName) }
+    var journalPath: String { absolute(Self.journalName) }
     /// The lock file.
-    public var lockPath: String { absolute(Self.lockName) }
+    var lockPath: String { absolute(Self.lockName) }
     /// The audio folder.
-    public var audioFolder: String { absolute(Self.audioFolderName) }
+    var audioFolder: String { absolute(Self.audioFolderName) }
     /// The temporary folder.
-    public var temporaryFolder: String { absolute(Self.temporaryFolderName) }
+    var temporaryFolder: String { absolute(Self.temporaryFolderName) }
 
     /// A path inside the cache folder.
     /// - Parameter relativePath: A path relative to the cache folder.
     /// - Returns: The path joined to ``root``.
-    public func absolute(_ relativePath: String) -> String {
+    func absolute(_ relativePath: String) -> String {
         root + "/" + relativePath
     }
 
@@ -60,7 +60,7 @@ public struct CacheLayout: Sendable, Hashable {
     ///   - sha256: The audio's SHA-256.
     ///   - container: The audio's container, which names the extension.
     /// - Returns: `audio/<2 hex>/<2 hex>/<key>-<8 hex>.<ext>`.
-    public static func audioPath(key: CacheKey, sha256: SHA256Hash, container: AudioContainer) -> String {
+    static func audioPath(key: CacheKey, sha256: SHA256Hash, container: AudioContainer) -> String {
         let hex = key.description
         var path = audioFolderName
         path.reserveCapacity(64)
@@ -82,7 +82,7 @@ public struct CacheLayout: Sendable, Hashable {
     /// anything is opened or deleted, so a tampered index cannot reach outside the cache.
     /// - Parameter path: The path from an index entry.
     /// - Returns: Whether it is safe to use.
-    public static func isSafeAudioPath(_ path: String) -> Bool {
+    static func isSafeAudioPath(_ path: String) -> Bool {
         // On bytes, not characters: a bulk removal checks hundreds of thousands of paths.
         let components = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard components.count >= 2, components[0].elementsEqual(audioFolderName.utf8) else { return false }

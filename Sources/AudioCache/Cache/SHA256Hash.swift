@@ -5,13 +5,13 @@ import Foundation
 /// `String` so that a million index entries stay small.
 public struct SHA256Hash: Sendable, Hashable, CustomStringConvertible {
     /// Bytes 0–7, big-endian.
-    public var high: UInt64
+    var high: UInt64
     /// Bytes 8–15, big-endian.
-    public var middleHigh: UInt64
+    var middleHigh: UInt64
     /// Bytes 16–23, big-endian.
-    public var middleLow: UInt64
+    var middleLow: UInt64
     /// Bytes 24–31, big-endian.
-    public var low: UInt64
+    var low: UInt64
 
     /// Creates a digest from its four words.
     /// - Parameters:
@@ -19,7 +19,7 @@ public struct SHA256Hash: Sendable, Hashable, CustomStringConvertible {
     ///   - middleHigh: Bytes 8–15.
     ///   - middleLow: Bytes 16–23.
     ///   - low: Bytes 24–31.
-    public init(high: UInt64, middleHigh: UInt64, middleLow: UInt64, low: UInt64) {
+    init(high: UInt64, middleHigh: UInt64, middleLow: UInt64, low: UInt64) {
         self.high = high
         self.middleHigh = middleHigh
         self.middleLow = middleLow
@@ -28,7 +28,7 @@ public struct SHA256Hash: Sendable, Hashable, CustomStringConvertible {
 
     /// Creates a digest from 32 bytes, most significant first.
     /// - Parameter digest: The bytes; bytes past the 32nd are ignored.
-    public init(digest: some Sequence<UInt8>) {
+    init(digest: some Sequence<UInt8>) {
         var words: [UInt64] = [0, 0, 0, 0]
         for (index, byte) in digest.enumerated() where index < 32 {
             words[index / 8] = words[index / 8] << 8 | UInt64(byte)

@@ -4,15 +4,15 @@
 /// `description` equals Python's `hexdigest()`. It encodes to and decodes from that hex string.
 public struct CacheKey: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The first eight bytes of the digest, big-endian.
-    public var high: UInt64
+    var high: UInt64
     /// The last eight bytes of the digest, big-endian.
-    public var low: UInt64
+    var low: UInt64
 
     /// Creates a key from its two halves.
     /// - Parameters:
     ///   - high: The first eight bytes of the digest, big-endian.
     ///   - low: The last eight bytes of the digest, big-endian.
-    public init(high: UInt64, low: UInt64) {
+    init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
@@ -20,7 +20,7 @@ public struct CacheKey: Hashable, Sendable, Comparable, CustomStringConvertible,
     /// Creates a key from 16 digest bytes.
     ///
     /// - Parameter digest: The bytes, most significant first; bytes past the 16th are ignored.
-    public init<Bytes: Sequence<UInt8>>(digest: Bytes) {
+    init<Bytes: Sequence<UInt8>>(digest: Bytes) {
         var high: UInt64 = 0
         var low: UInt64 = 0
         for (index, byte) in digest.enumerated() {

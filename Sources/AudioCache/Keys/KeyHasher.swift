@@ -5,9 +5,9 @@ import Crypto
 /// The hot path of planning: the text is lowercased, split and joined straight from its UTF-8
 /// bytes into a scratch buffer (see `PythonText`), the voice and language are appended after `|`
 /// separators, and the buffer is hashed; no intermediate `String` is built.
-public struct KeyHasher: Sendable {
+struct KeyHasher: Sendable {
     /// The scheme in use.
-    public let scheme: KeyScheme
+    let scheme: KeyScheme
     private let table: PythonCaseTable
     private var scratch: [UInt8]
     /// The length of the normalized text at the start of `scratch`.
@@ -15,7 +15,7 @@ public struct KeyHasher: Sendable {
 
     /// Creates a hasher.
     /// - Parameter scheme: The key scheme.
-    public init(scheme: KeyScheme = .md5TextVoiceLanguageV1) {
+    init(scheme: KeyScheme = .md5TextVoiceLanguageV1) {
         self.scheme = scheme
         self.table = PythonCaseTable.shared
         self.scratch = [UInt8](repeating: 0, count: 256)
@@ -29,7 +29,7 @@ public struct KeyHasher: Sendable {
     ///   - voiceID: The voice id, used as is.
     ///   - language: The language, used as is.
     /// - Returns: The key.
-    public mutating func key(text: String, voiceID: String, language: String) -> CacheKey {
+    mutating func key(text: String, voiceID: String, language: String) -> CacheKey {
         _ = PythonTextTransform.withUTF8(text) { normalize(utf8: $0) }
         return key(voiceID: voiceID, language: language)
     }

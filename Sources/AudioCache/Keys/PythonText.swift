@@ -4,11 +4,11 @@
 /// These functions give the same result for every string a Swift `String` can hold, using tables generated from
 /// Python itself (`scripts/generate-unicode-tables.py`) rather than Swift's own Unicode data, which
 /// follows a different Unicode version and has no Final_Sigma rule.
-public enum PythonText {
+enum PythonText {
     /// The Unicode version of the tables: Python's `unicodedata.unidata_version`.
     ///
     /// When the runtime moves to a Python with another Unicode version, regenerate the tables.
-    public static let unicodeVersion: String = PythonUnicodeTables.unicodeVersion
+    static let unicodeVersion: String = PythonUnicodeTables.unicodeVersion
 
     /// Python's `str.isspace()` for one scalar.
     ///
@@ -16,7 +16,7 @@ public enum PythonText {
     /// U+2028, U+2029, U+202F, U+205F and U+3000; false for U+200B and U+180E among others.
     /// - Parameter scalar: The scalar to classify.
     /// - Returns: Whether `str.split()` splits on it.
-    public static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
         PythonCaseTable.shared.entry(scalar.value) == PythonCaseTable.space
     }
 
@@ -26,7 +26,7 @@ public enum PythonText {
     /// Unicode normalization.
     /// - Parameter text: The text to lowercase.
     /// - Returns: The lowercase text.
-    public static func lowercased(_ text: String) -> String {
+    static func lowercased(_ text: String) -> String {
         transform(text, splitting: false)
     }
 
@@ -36,7 +36,7 @@ public enum PythonText {
     /// words with single spaces, so leading and trailing whitespace disappear.
     /// - Parameter text: The text as written.
     /// - Returns: The normalized text.
-    public static func normalize(_ text: String) -> String {
+    static func normalize(_ text: String) -> String {
         transform(text, splitting: true)
     }
 

@@ -74,7 +74,7 @@ enum CSVManifestReader {
                 "the file is empty; the first line must name the columns, including \"text\""
             )
         }
-        if let utf8 = try ManifestBytes.utf8(fromUTF16: bytes, path: sink.path) {
+        if let utf8 = try UTF8Bytes.utf8(fromUTF16: bytes, path: sink.path) {
             var lines = Result<Int, AudioCacheError>.success(0)
             utf8.withUnsafeBytes { decoded in
                 lines = Result { () throws(AudioCacheError) in
@@ -84,9 +84,9 @@ enum CSVManifestReader {
             return try lines.get()
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
-        let start = ManifestBytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
+        let start = UTF8Bytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
         let end = min(part.upperBound, bytes.count)
-        let (path, limits) = (sink.path, sink.limits)
+        let (path, limits) = (sink.path, sink.limits.scanning)
         let delimiter = delimiter ?? CSVDelimiter.detect(in: base, from: start, to: bytes.count)
         func makeScanner(from offset: Int) -> CSVRecordScanner {
             CSVRecordScanner(base: base, count: end, start: offset, path: path, limits: limits, delimiter: delimiter)
@@ -119,7 +119,7 @@ enum CSVManifestReader {
         for field in scanner.fields {
             guard let value = scanner.string(field) else {
                 let offset = scanner.firstInvalidUTF8(in: field) ?? field.start
-                throw .badData(at: scanner.location(inRecord: offset), ManifestBytes.invalidUTF8Message(at: offset))
+                throw .badData(at: scanner.location(inRecord: offset), UTF8Bytes.invalidUTF8Message(at: offset))
             }
             let name = trimmingSpaces(value)
             if name.isEmpty {
@@ -179,7 +179,7 @@ enum CSVManifestReader {
         for field in fields {
             if let offset = scanner.firstInvalidUTF8(in: field) {
                 sink.report(
-                    .badData(at: scanner.location(inRecord: offset), ManifestBytes.invalidUTF8Message(at: offset))
+                    .badData(at: scanner.location(inRecord: offset), UTF8Bytes.invalidUTF8Message(at: offset))
                 )
                 return nil
             }

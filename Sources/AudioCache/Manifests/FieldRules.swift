@@ -3,9 +3,9 @@
 /// Voice ids, languages and models end up near file names and URLs, so they are held to a small
 /// safe set of characters: nothing that could form a path (`/`, `..` segments), a query, a header
 /// or a line break ever passes.
-public enum FieldRules {
+package enum FieldRules {
     /// Voice ids: 1–64 of `A–Z a–z 0–9 . _ + -`, starting with a letter or digit.
-    public static func isValidVoiceID(_ value: String) -> Bool {
+    package static func isValidVoiceID(_ value: String) -> Bool {
         isSafe(
             value,
             maxLength: 64,
@@ -14,17 +14,17 @@ public enum FieldRules {
     }
 
     /// Languages: 1–35 of `A–Z a–z 0–9 - _`, starting with a letter or digit (BCP 47 tags fit).
-    public static func isValidLanguage(_ value: String) -> Bool {
+    package static func isValidLanguage(_ value: String) -> Bool {
         isSafe(value, maxLength: 35, extra: [UInt8(ascii: "-"), UInt8(ascii: "_")])
     }
 
     /// Models: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit.
-    public static func isValidModelID(_ value: String) -> Bool {
+    package static func isValidModelID(_ value: String) -> Bool {
         isSafe(value, maxLength: 64, extra: [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-")])
     }
 
     /// Phrase ids: 1–256 Unicode scalars, none of them a control character.
-    public static func isValidPhraseID(_ value: String) -> Bool {
+    package static func isValidPhraseID(_ value: String) -> Bool {
         var value = value
         return value.withUTF8 { isValidPhraseID(utf8: $0) }
     }
@@ -55,7 +55,7 @@ public enum FieldRules {
     ///   - text: The text as written.
     ///   - maxCharacters: The limit in Unicode scalars.
     /// - Returns: What is wrong, or `nil`.
-    public static func problem(withText text: String, maxCharacters: Int) -> String? {
+    package static func problem(withText text: String, maxCharacters: Int) -> String? {
         var text = text
         var hasher = KeyHasher()
         return problem(withText: text.withUTF8 { hasher.normalize(utf8: $0) }, maxCharacters: maxCharacters)

@@ -45,7 +45,7 @@ enum JSONLinesManifestReader {
         let end = min(count, part.upperBound)
         // The first line's content starts after the byte order mark, when the part is the file's start.
         var lineStart =
-            part.lowerBound == 0 ? ManifestBytes.byteOrderMarkLength(base, at: 0, end: count) : part.lowerBound
+            part.lowerBound == 0 ? UTF8Bytes.byteOrderMarkLength(base, at: 0, end: count) : part.lowerBound
         var line = 1
         var scanner = JSONScanner(
             base: base,
@@ -54,7 +54,7 @@ enum JSONLinesManifestReader {
             line: line,
             lineStart: lineStart,
             path: sink.path,
-            limits: sink.limits,
+            limits: sink.limits.scanning,
             endDescription: "the end of the line",
             countsLines: false
         )

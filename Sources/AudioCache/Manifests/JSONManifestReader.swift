@@ -34,7 +34,7 @@ enum JSONManifestReader {
             throw .badData(at: SourceLocation(file: sink.path), "the file is empty; expected a JSON array or object")
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
-        let start = ManifestBytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
+        let start = UTF8Bytes.byteOrderMarkLength(base, at: 0, end: bytes.count)
         var scanner = JSONScanner(
             base: base,
             start: start,
@@ -42,7 +42,7 @@ enum JSONManifestReader {
             line: 1,
             lineStart: start,
             path: sink.path,
-            limits: sink.limits,
+            limits: sink.limits.scanning,
             endDescription: "the end of the file",
             countsLines: true
         )

@@ -3,7 +3,7 @@
 ///
 /// A ``ManifestSink`` fills it while a file is read (in parallel with other files) and the
 /// ``PlanBuilder`` merges it, so that no phrase costs a heap object on the way to the plan.
-public struct KeyedPhrases: Sendable {
+struct KeyedPhrases: Sendable {
     /// One phrase.
     struct Entry: Sendable {
         var key: CacheKey
@@ -34,7 +34,7 @@ public struct KeyedPhrases: Sendable {
     private(set) var tags: [[String: String]] = []
 
     /// The number of phrases.
-    public var count: Int { entries.count }
+    var count: Int { entries.count }
 
     /// No phrases.
     init() {}
@@ -43,7 +43,7 @@ public struct KeyedPhrases: Sendable {
     /// - Parameters:
     ///   - phrases: The phrases, in file order.
     ///   - scheme: The key scheme.
-    public init(_ phrases: [Phrase], scheme: KeyScheme) {
+    init(_ phrases: [Phrase], scheme: KeyScheme) {
         var hasher = KeyHasher(scheme: scheme)
         for phrase in phrases {
             var text = phrase.text

@@ -7,16 +7,16 @@ import Darwin
 #endif
 
 /// One manifest file to read, with the defaults its place in a folder layout gives it.
-public struct ManifestFile: Sendable, Hashable {
+struct ManifestFile: Sendable, Hashable {
     /// The path to show the user: the folder as given on the command line joined with the path
     /// below it.
-    public var path: String
+    var path: String
     /// The format chosen by extension.
-    public var format: ManifestFormat
+    var format: ManifestFormat
     /// Defaults from the folder layout `<voice_id>/<language>/…` (empty for files named directly).
-    public var folderDefaults: PhraseDefaults
+    var folderDefaults: PhraseDefaults
     /// The size in bytes when the file was found (a hint for planning memory, not a promise).
-    public var size: Int
+    var size: Int
 
     /// Creates a manifest file entry.
     /// - Parameters:
@@ -24,8 +24,7 @@ public struct ManifestFile: Sendable, Hashable {
     ///   - format: The manifest format.
     ///   - folderDefaults: Defaults from the folder layout.
     ///   - size: The size in bytes, if known.
-    public init(path: String, format: ManifestFormat, folderDefaults: PhraseDefaults = PhraseDefaults(), size: Int = 0)
-    {
+    init(path: String, format: ManifestFormat, folderDefaults: PhraseDefaults = PhraseDefaults(), size: Int = 0) {
         self.path = path
         self.format = format
         self.folderDefaults = folderDefaults
@@ -40,13 +39,13 @@ public struct ManifestFile: Sendable, Hashable {
 /// `*.txt`) are skipped; any other file with an unsupported extension is a problem, because a
 /// misnamed manifest must not be silently left out. A symbolic link is followed only when its
 /// target stays inside the folder being walked.
-public enum ManifestDiscovery {
+enum ManifestDiscovery {
     /// The manifest files under `paths`, in order, and the problems found while looking.
     /// - Parameter paths: Files and folders as the user gave them.
     /// - Returns: The files to read and the problems (unsupported files, links leaving a folder).
     /// - Throws: ``AudioCacheError`` when a named path does not exist or cannot be read, or a named
     ///   folder holds no manifest (and no misnamed file) at any depth.
-    public static func find(
+    static func find(
         in paths: [String]
     ) throws(AudioCacheError) -> (files: [ManifestFile], problems: [AudioCacheError]) {
         var files: [ManifestFile] = []

@@ -1,5 +1,5 @@
 /// The manifest formats audiocache reads, chosen by file extension.
-public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
+enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
     /// CSV with a header row (`.csv`): RFC 4180 quoting, the delimiter (`,`, `;` or a tab) found
     /// from the header line.
     case csv
@@ -14,7 +14,7 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
 
     /// The format for a file name's extension, compared without regard to case.
     /// - Parameter pathExtension: The extension without its dot.
-    public init?(pathExtension: String) {
+    init?(pathExtension: String) {
         switch pathExtension.lowercased() {
         case "csv": self = .csv
         case "tsv": self = .tsv

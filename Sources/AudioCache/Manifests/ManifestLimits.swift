@@ -21,4 +21,13 @@ public struct ManifestLimits: Sendable, Hashable {
     /// The most UTF-8 bytes a single field may hold before a reader gives up on it: four bytes for
     /// each allowed character, plus room for quoting and escapes.
     public var maxFieldBytes: Int { maxTextCharacters * 4 + 4_096 }
+
+    /// What the scanners keep to when they read a manifest.
+    var scanning: ScanLimits {
+        ScanLimits(
+            maxDepth: maxNestingDepth,
+            maxFieldBytes: maxFieldBytes,
+            tooLongHint: "a text may hold at most \(maxTextCharacters) characters"
+        )
+    }
 }

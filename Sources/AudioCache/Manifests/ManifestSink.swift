@@ -4,23 +4,23 @@
 /// Readers call ``add(_:)`` for every phrase they find and ``report(_:)`` for problems that do
 /// not stop the file; problems that make the rest of the file unreadable (malformed syntax) are
 /// thrown instead.
-public struct ManifestSink: Sendable {
+struct ManifestSink: Sendable {
     /// The path of the file, as reported in locations.
-    public let path: String
+    let path: String
     /// Defaults from outside the file (folder layout over command line).
-    public let outerDefaults: PhraseDefaults
+    let outerDefaults: PhraseDefaults
     /// Bounds on the input.
-    public let limits: ManifestLimits
+    let limits: ManifestLimits
     /// The valid phrases, in file order.
-    public var phrases: [Phrase] { keyed.phrases(path: path) }
+    var phrases: [Phrase] { keyed.phrases(path: path) }
     /// Whether phrases keep their tags. A plan reports none, so the ``Planner`` turns this off and
     /// readers skip building them (they still check them).
-    public var keepsTags = true
+    var keepsTags = true
     /// The valid phrases with their keys and lengths.
     private var keyed = KeyedPhrases()
     private var hasher: KeyHasher
     /// The problems found so far, in file order.
-    public private(set) var problems: [AudioCacheError] = []
+    private(set) var problems: [AudioCacheError] = []
 
     // Voice and language pairs and models that passed validation lately, with their numbers:
     // manifests repeat a few on every line.
@@ -37,7 +37,7 @@ public struct ManifestSink: Sendable {
     ///   - outerDefaults: Defaults from the folder layout and the command line, already merged.
     ///   - limits: Bounds on the input.
     ///   - keyScheme: How phrases are keyed.
-    public init(
+    init(
         path: String,
         outerDefaults: PhraseDefaults = PhraseDefaults(),
         limits: ManifestLimits = ManifestLimits(),
@@ -61,17 +61,17 @@ public struct ManifestSink: Sendable {
     /// Makes room for the phrases of a file of `bytes` bytes, so that they are stored without
     /// being copied as they grow.
     /// - Parameter bytes: The size of the file.
-    public mutating func reserveCapacity(forFileOfSize bytes: Int) {
+    mutating func reserveCapacity(forFileOfSize bytes: Int) {
         keyed.reserveCapacity(forFileOfSize: bytes)
     }
 
     /// Whether the file has produced so many problems that reading on is pointless.
-    public var isSaturated: Bool { problems.count >= limits.maxProblemsPerFile }
+    var isSaturated: Bool { problems.count >= limits.maxProblemsPerFile }
 
     /// Hands over the phrases collected so far with their keys, leaving the sink without them
     /// (no copy).
     /// - Returns: The valid phrases, in file order, with their keys and lengths.
-    public mutating func takeKeyedPhrases() -> KeyedPhrases {
+    mutating func takeKeyedPhrases() -> KeyedPhrases {
         var taken = KeyedPhrases()
         swap(&taken, &keyed)
         return taken
@@ -79,13 +79,13 @@ public struct ManifestSink: Sendable {
 
     /// Records a problem that does not stop the file.
     /// - Parameter problem: The problem, with its location.
-    public mutating func report(_ problem: AudioCacheError) {
+    mutating func report(_ problem: AudioCacheError) {
         if !isSaturated { problems.append(problem) }
     }
 
     /// Applies the outer defaults to a line, validates it, and keeps the phrase or the problem.
     /// - Parameter raw: What the line says, merged with its file's own defaults.
-    public mutating func add(_ raw: consuming RawPhrase) {
+    mutating func add(_ raw: consuming RawPhrase) {
         guard var text = raw.text else {
             return report(.badData(at: raw.location, "phrase has no text"))
         }

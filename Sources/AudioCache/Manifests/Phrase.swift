@@ -2,21 +2,21 @@
 ///
 /// A phrase is what a content team wrote; several phrases with the same cache key become one
 /// ``Rendering`` in a ``Plan``.
-public struct Phrase: Sendable, Hashable {
+struct Phrase: Sendable, Hashable {
     /// The text as written in the manifest (not normalized); this is what a provider is sent.
-    public var text: String
+    var text: String
     /// The voice that speaks the phrase.
-    public var voiceID: String
+    var voiceID: String
     /// The language of the text, as given in the manifest (for example `es` or `en-US`).
-    public var language: String
+    var language: String
     /// The provider model, when the manifest names one.
-    public var modelID: String?
+    var modelID: String?
     /// The manifest's own identifier for the phrase, when it has one.
-    public var id: String?
+    var id: String?
     /// Extra values the manifest carries (CSV columns other than the known ones, JSON `tags`).
-    public var tags: [String: String]
+    var tags: [String: String]
     /// Where the phrase was read.
-    public var location: SourceLocation
+    var location: SourceLocation
 
     /// Creates a phrase. Readers create phrases through ``ManifestSink``, which validates them.
     /// - Parameters:
@@ -27,7 +27,7 @@ public struct Phrase: Sendable, Hashable {
     ///   - id: The manifest's identifier, if any.
     ///   - tags: Extra values.
     ///   - location: Where the phrase was read.
-    public init(
+    init(
         text: String,
         voiceID: String,
         language: String,
@@ -51,21 +51,21 @@ public struct Phrase: Sendable, Hashable {
 ///
 /// Readers fill in what the line says, already merged with the defaults the file itself declares
 /// (a JSON document's top-level fields, an XML `<script>` or `<scene>`'s attributes).
-public struct RawPhrase: Sendable, Hashable {
+struct RawPhrase: Sendable, Hashable {
     /// The text, or `nil` when the line has none.
-    public var text: String?
+    var text: String?
     /// The voice, if the line or its file names one.
-    public var voiceID: String?
+    var voiceID: String?
     /// The language, if the line or its file names one.
-    public var language: String?
+    var language: String?
     /// The model, if the line or its file names one.
-    public var modelID: String?
+    var modelID: String?
     /// The line's identifier, if any.
-    public var id: String?
+    var id: String?
     /// Extra values.
-    public var tags: [String: String]
+    var tags: [String: String]
     /// Where the line starts.
-    public var location: SourceLocation
+    var location: SourceLocation
 
     /// Creates a raw phrase.
     /// - Parameters:
@@ -74,7 +74,7 @@ public struct RawPhrase: Sendable, Hashable {
     ///   - id: The line's identifier.
     ///   - tags: Extra values.
     ///   - location: Where the line starts.
-    public init(
+    init(
         text: String?,
         defaults: PhraseDefaults = PhraseDefaults(),
         id: String? = nil,

@@ -1,5 +1,5 @@
 /// Answers whether a cache already holds a rendering, without counting it as an access.
-public protocol CacheInventory: Sendable {
+protocol CacheInventory: Sendable {
     /// The status of one rendering in the cache.
     /// - Parameter rendering: The rendering the manifests ask for.
     /// - Returns: Cached, missing, or stale.
@@ -17,26 +17,26 @@ extension CacheInventory {
     /// Asks ``status(of:)`` for each rendering.
     /// - Parameter renderings: The renderings.
     /// - Returns: One status per rendering.
-    public func statuses(of renderings: RenderingList) -> [RenderingStatus] {
+    func statuses(of renderings: RenderingList) -> [RenderingStatus] {
         renderings.map { status(of: $0) }
     }
 }
 
 /// A cache with nothing in it: every rendering is missing. Used when the cache folder does not
 /// exist yet.
-public struct EmptyCacheInventory: CacheInventory {
+struct EmptyCacheInventory: CacheInventory {
     /// Creates an empty inventory.
-    public init() {}
+    init() {}
 
     /// Always ``RenderingStatus/missing``.
     /// - Parameter rendering: Ignored.
     /// - Returns: ``RenderingStatus/missing``.
-    public func status(of rendering: Rendering) -> RenderingStatus { .missing }
+    func status(of rendering: Rendering) -> RenderingStatus { .missing }
 
     /// Every rendering is missing.
     /// - Parameter renderings: The renderings.
     /// - Returns: ``RenderingStatus/missing`` for each.
-    public func statuses(of renderings: RenderingList) -> [RenderingStatus] {
+    func statuses(of renderings: RenderingList) -> [RenderingStatus] {
         Array(repeating: .missing, count: renderings.count)
     }
 }

@@ -7,8 +7,12 @@
 public struct Plan: Sendable {
     /// The key scheme the renderings are keyed by.
     public var keyScheme: KeyScheme
-    /// One entry per unique cache key, in order of first occurrence.
-    public var renderings: RenderingList
+    /// One entry per unique cache key, in order of first occurrence, stored compactly.
+    var list: RenderingList
+
+    /// One entry per unique cache key, in order of first occurrence. Each ``Rendering`` is made
+    /// when it is read.
+    public var renderings: some RandomAccessCollection<Rendering> { list }
     /// Counts per voice and language, sorted by voice then language.
     public var groups: [PlanGroup]
     /// Counts over all groups.
@@ -16,14 +20,14 @@ public struct Plan: Sendable {
     /// Problems skipped over (with `skipInvalid`), in file order.
     public var problems: [AudioCacheError]
     /// Every phrase occurrence, compactly.
-    var occurrences: PlanOccurrences { renderings.occurrences }
+    var occurrences: PlanOccurrences { list.occurrences }
 
     /// The manifest files read, in the order they were read.
     public var files: [String] { occurrences.files }
 
     /// The renderings that a warm run would have to fetch: missing or stale ones.
     public var renderingsToFetch: [Rendering] {
-        renderings.indices.filter { renderings.statuses[$0] != .cached }.map { renderings[$0] }
+        list.indices.filter { list.statuses[$0] != .cached }.map { list[$0] }
     }
 
     /// How many keys several phrases share although their original text (or model) differs.
@@ -37,7 +41,7 @@ public struct Plan: Sendable {
     /// - Parameter limit: The most collisions to return.
     /// - Returns: The first `limit` collisions.
     public func collisions(limit: Int = .max) -> [Collision] {
-        occurrences.collisions(in: renderings, limit: limit)
+        occurrences.collisions(in: list, limit: limit)
     }
 
     /// Phrase ids used for different texts within one voice and language, in order of first use,
@@ -45,7 +49,7 @@ public struct Plan: Sendable {
     /// - Parameter limit: The most conflicts to return.
     /// - Returns: The first `limit` conflicts.
     public func idConflicts(limit: Int = .max) -> [IDConflict] {
-        occurrences.idConflicts(in: renderings, limit: limit)
+        occurrences.idConflicts(in: list, limit: limit)
     }
 }
 
@@ -72,7 +76,7 @@ public struct Rendering: Sendable, Hashable {
 }
 
 /// Whether a rendering is in the cache.
-public enum RenderingStatus: String, Sendable, Hashable, Codable, CaseIterable {
+public enum RenderingStatus: String, Sendable, Hashable, CaseIterable {
     /// The cache holds this rendering as the manifests ask for it.
     case cached
     /// The cache does not hold this key.
@@ -82,7 +86,7 @@ public enum RenderingStatus: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Where a phrase was read: file, line, and the manifest's own id for it.
-public struct PhraseSource: Sendable, Hashable, Codable {
+public struct PhraseSource: Sendable, Hashable {
     /// The manifest file.
     public var file: String
     /// The line where the phrase starts, counted from 1.
@@ -107,7 +111,7 @@ public struct PhraseSource: Sendable, Hashable, Codable {
 }
 
 /// The counts a plan reports, per voice and language or in total.
-public struct PlanCounts: Sendable, Hashable, Codable {
+public struct PlanCounts: Sendable, Hashable {
     /// Valid phrases read.
     public var phrases = 0
     /// Unique cache keys.
@@ -139,42 +143,6 @@ public struct PlanCounts: Sendable, Hashable, Codable {
         missing += other.missing
         stale += other.stale
         charactersToFetch += other.charactersToFetch
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case phrases, renderings, duplicates, collisions, characters, cached, missing, stale
-        case charactersToFetch = "characters_to_fetch"
-    }
-
-    /// Encodes the counts, including the derived `duplicates`.
-    /// - Parameter encoder: The encoder.
-    /// - Throws: What the encoder throws.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(phrases, forKey: .phrases)
-        try container.encode(renderings, forKey: .renderings)
-        try container.encode(duplicates, forKey: .duplicates)
-        try container.encode(collisions, forKey: .collisions)
-        try container.encode(characters, forKey: .characters)
-        try container.encode(cached, forKey: .cached)
-        try container.encode(missing, forKey: .missing)
-        try container.encode(stale, forKey: .stale)
-        try container.encode(charactersToFetch, forKey: .charactersToFetch)
-    }
-
-    /// Decodes counts written by ``encode(to:)``.
-    /// - Parameter decoder: The decoder.
-    /// - Throws: `DecodingError` when a count is missing.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        phrases = try container.decode(Int.self, forKey: .phrases)
-        renderings = try container.decode(Int.self, forKey: .renderings)
-        collisions = try container.decode(Int.self, forKey: .collisions)
-        characters = try container.decode(Int.self, forKey: .characters)
-        cached = try container.decode(Int.self, forKey: .cached)
-        missing = try container.decode(Int.self, forKey: .missing)
-        stale = try container.decode(Int.self, forKey: .stale)
-        charactersToFetch = try container.decode(Int.self, forKey: .charactersToFetch)
     }
 }
 

@@ -5,7 +5,7 @@
 /// ``finish(keyScheme:inventory:)``. Memory grows with the number of phrases by one compact
 /// source record each, plus one compact rendering per unique key and the bytes of its text; no
 /// phrase or rendering is a heap object.
-public struct PlanBuilder: Sendable {
+struct PlanBuilder: Sendable {
     private var list = RenderingList()
     /// The rendering of each key, by the key's first 64 bits (uniform under MD5).
     private var indexByKey = OpenHashTable()
@@ -31,7 +31,7 @@ public struct PlanBuilder: Sendable {
     private let idHash: @Sendable (UInt64, Int32) -> UInt64
 
     /// Creates an empty builder.
-    public init() {
+    init() {
         idHash = Self.hash(id:group:)
     }
 
@@ -44,7 +44,7 @@ public struct PlanBuilder: Sendable {
     /// - Parameters:
     ///   - phrases: The number of phrases expected.
     ///   - bytes: The number of bytes of text and ids expected, when known.
-    public mutating func reserveCapacity(phrases: Int, bytes: Int = 0) {
+    mutating func reserveCapacity(phrases: Int, bytes: Int = 0) {
         let total = list.occurrences.sources.count + phrases
         // Grow geometrically: reserving exactly what each file needs would copy every time.
         indexByKey.reserveCapacity(total)
@@ -68,7 +68,7 @@ public struct PlanBuilder: Sendable {
     /// - Parameters:
     ///   - file: The file's path as shown to the user.
     ///   - phrases: The file's valid phrases and their keys.
-    public mutating func add(file: String, phrases: KeyedPhrases) {
+    mutating func add(file: String, phrases: KeyedPhrases) {
         add(file: file, phrases: phrases, lineOffset: 0, continuing: false)
     }
 
@@ -140,7 +140,7 @@ public struct PlanBuilder: Sendable {
 
     /// Records problems that were skipped over, to report with the plan.
     /// - Parameter skipped: The problems.
-    public mutating func skip(_ skipped: [AudioCacheError]) {
+    mutating func skip(_ skipped: [AudioCacheError]) {
         problems.append(contentsOf: skipped)
     }
 
@@ -220,7 +220,7 @@ public struct PlanBuilder: Sendable {
     ///   - keyScheme: The scheme the keys were made with.
     ///   - inventory: What the cache holds.
     /// - Returns: The plan.
-    public consuming func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
+    consuming func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
         var finished = list
         list = RenderingList()
         finished.groups = groups.values
@@ -254,7 +254,7 @@ public struct PlanBuilder: Sendable {
         finished.occurrences.conflictingIDs = conflictingIDs.sorted { $0.value < $1.value }.map(\.key)
         return Plan(
             keyScheme: keyScheme,
-            renderings: finished,
+            list: finished,
             groups: planGroups,
             totals: totals,
             problems: problems

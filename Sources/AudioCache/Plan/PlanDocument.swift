@@ -105,7 +105,7 @@ public struct PlanDocument: Sendable {
     }
 
     private func listing() -> Listing {
-        var listing = Listing(sources: plan.occurrences.collidedSources(in: plan.renderings))
+        var listing = Listing(sources: plan.occurrences.collidedSources(in: plan.list))
         for file in plan.occurrences.files {
             let start = listing.quotedFiles.count
             listing.quotedFiles += JSONWriter.quoted(file)
@@ -117,7 +117,7 @@ public struct PlanDocument: Sendable {
     /// Writes the `collisions[]` elements of the collided renderings `entries`.
     private func writeCollisions(_ entries: Range<Int>, listing: Listing, into writer: inout JSONWriter) {
         let occurrences = plan.occurrences
-        let renderings = plan.renderings
+        let renderings = plan.list
         occurrences.strings.withBytes { strings in
             let collisions = occurrences.collisionVariants(
                 in: renderings,
@@ -178,11 +178,11 @@ public struct PlanDocument: Sendable {
 
         writer.key("id_conflicts")
         writer.beginArray()
-        let conflicts = occurrences.idConflictVariants(in: plan.renderings, limit: .max)
+        let conflicts = occurrences.idConflictVariants(in: plan.list, limit: .max)
         try occurrences.strings.withBytes { strings in
             for entry in 0..<conflicts.count {
                 let key = occurrences.conflictingIDs[entry]
-                let group = plan.renderings.groups[Int(key.group)]
+                let group = plan.list.groups[Int(key.group)]
                 writeVariantEntry(
                     .id(key.id),
                     group: group,
@@ -211,7 +211,7 @@ public struct PlanDocument: Sendable {
         if listRenderings {
             writer.key("renderings")
             writer.beginArray()
-            for rendering in plan.renderings {
+            for rendering in plan.list {
                 writeRendering(rendering, into: &writer)
                 try checkpoint(&writer)
             }
@@ -292,7 +292,7 @@ public struct PlanDocument: Sendable {
         for position in table.variants(of: entry) {
             let variant = table.variants[position]
             writer.beginObject()
-            if let modelID = variant.modelID(in: plan.renderings) {
+            if let modelID = variant.modelID(in: plan.list) {
                 writer.key("model_id")
                 writer.string(modelID)
             }

@@ -25,19 +25,20 @@ public struct PlanOptions: Sendable {
     ///   - limits: Input bounds.
     ///   - skipInvalid: Whether to skip bad input instead of stopping.
     ///   - keyScheme: The key scheme.
-    ///   - concurrency: Files read at once; at least 1.
+    ///   - concurrency: Files read at once, at least 1; `nil` for the number of processors this
+    ///     process may use.
     public init(
         defaults: PhraseDefaults = PhraseDefaults(),
         limits: ManifestLimits = ManifestLimits(),
         skipInvalid: Bool = false,
         keyScheme: KeyScheme = .md5TextVoiceLanguageV1,
-        concurrency: Int = activeProcessorCount()
+        concurrency: Int? = nil
     ) {
         self.defaults = defaults
         self.limits = limits
         self.skipInvalid = skipInvalid
         self.keyScheme = keyScheme
-        self.concurrency = max(1, concurrency)
+        self.concurrency = max(1, concurrency ?? activeProcessorCount())
     }
 }
 
@@ -58,11 +59,19 @@ public struct Planner: Sendable {
     /// Makes the plan for the manifests at `paths`.
     /// - Parameters:
     ///   - paths: Manifest files and folders, as the user gave them.
-    ///   - inventory: What the cache holds.
+    ///   - cache: What the cache holds (a snapshot of a ``CacheDirectory``), or `nil` to plan
+    ///     against an empty cache.
     /// - Returns: The plan.
-    /// - Throws: ``AudioCacheError`` for a missing input, or, unless ``PlanOptions/skipInvalid``
-    ///   is set, the problems of the first bad file; `CancellationError` when cancelled.
-    public func plan(paths: [String], inventory: some CacheInventory = EmptyCacheInventory()) async throws -> Plan {
+    /// - Throws: ``AudioCacheError`` for a missing input or a folder with no manifest, or, unless
+    ///   ``PlanOptions/skipInvalid`` is set, the problems of the first bad file;
+    ///   `CancellationError` when cancelled.
+    public func plan(paths: [String], against cache: CacheDirectoryInventory? = nil) async throws -> Plan {
+        guard let cache else { return try await plan(paths: paths, inventory: EmptyCacheInventory()) }
+        return try await plan(paths: paths, inventory: cache)
+    }
+
+    /// Makes the plan for the manifests at `paths` against any inventory.
+    func plan(paths: [String], inventory: some CacheInventory) async throws -> Plan {
         let found = try ManifestDiscovery.find(in: paths)
         if !found.problems.isEmpty && !options.skipInvalid {
             throw AudioCacheError.gathering(found.problems)
@@ -236,6 +245,6 @@ struct FileOutcome: Sendable {
 
 /// The number of processors available to this process (respecting CPU quotas where the
 /// platform reports them).
-public func activeProcessorCount() -> Int {
+package func activeProcessorCount() -> Int {
     max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

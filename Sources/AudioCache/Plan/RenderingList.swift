@@ -4,7 +4,7 @@
 /// its own array (the text as a span of one byte buffer, voice and language as a group number, the
 /// model as an interned number, the first source as an index) keeps that small, and makes no heap
 /// object per rendering. Each ``Rendering`` is assembled when it is read.
-public struct RenderingList: RandomAccessCollection, Sendable {
+struct RenderingList: RandomAccessCollection, Sendable {
     var keys: [CacheKey] = []
     /// Where each text lies in `occurrences.strings`.
     var textSpans: [ByteSpan] = []
@@ -20,13 +20,13 @@ public struct RenderingList: RandomAccessCollection, Sendable {
     var occurrences = PlanOccurrences()
 
     /// The position of the first rendering.
-    public var startIndex: Int { 0 }
+    var startIndex: Int { 0 }
     /// The position after the last rendering.
-    public var endIndex: Int { keys.count }
+    var endIndex: Int { keys.count }
 
     /// The rendering at `position`.
     /// - Parameter position: A valid index.
-    public subscript(position: Int) -> Rendering {
+    subscript(position: Int) -> Rendering {
         let group = groups[Int(groupIndices[position])]
         return Rendering(
             key: keys[position],

@@ -103,12 +103,12 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             startedAt: startedAt,
             finishedAt: startedAt
         )
-        report.renderings = plan.renderings.count
+        report.renderings = plan.list.count
         report.characterBudget = options.scheduler.maxCharacters
         var jobs: [Job] = []
         var unavailable: [Job] = []
-        for index in plan.renderings.indices {
-            let rendering = plan.renderings[index]
+        for index in plan.list.indices {
+            let rendering = plan.list[index]
             switch rendering.status {
             case .cached: report.alreadyCached += 1
             case .stale where options.keepStale: report.staleKept += 1

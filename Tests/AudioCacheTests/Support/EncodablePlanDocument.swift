@@ -161,3 +161,74 @@ private struct RenderingEntry: Encodable {
         case firstSource = "first_source"
     }
 }
+
+// The plan's values as `Codable`, for the test oracle only: the library writes its documents with
+// `JSONWriter` and has no use for these conformances.
+
+extension RenderingStatus: Codable {}
+
+extension PhraseSource: Codable {
+    enum CodingKeys: String, CodingKey {
+        case file, line, column, id
+    }
+
+    /// Decodes a source as the synthesized conformance did.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            file: try container.decode(String.self, forKey: .file),
+            line: try container.decode(Int.self, forKey: .line),
+            column: try container.decodeIfPresent(Int.self, forKey: .column),
+            id: try container.decodeIfPresent(String.self, forKey: .id)
+        )
+    }
+
+    /// Encodes a source as the synthesized conformance did.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(line, forKey: .line)
+        try container.encodeIfPresent(column, forKey: .column)
+        try container.encodeIfPresent(id, forKey: .id)
+    }
+}
+
+extension PlanCounts: Codable {
+    enum CodingKeys: String, CodingKey {
+        case phrases, renderings, duplicates, collisions, characters, cached, missing, stale
+        case charactersToFetch = "characters_to_fetch"
+    }
+
+    /// Encodes the counts, including the derived `duplicates`.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: What the encoder throws.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(phrases, forKey: .phrases)
+        try container.encode(renderings, forKey: .renderings)
+        try container.encode(duplicates, forKey: .duplicates)
+        try container.encode(collisions, forKey: .collisions)
+        try container.encode(characters, forKey: .characters)
+        try container.encode(cached, forKey: .cached)
+        try container.encode(missing, forKey: .missing)
+        try container.encode(stale, forKey: .stale)
+        try container.encode(charactersToFetch, forKey: .charactersToFetch)
+    }
+
+    /// Decodes counts written by ``encode(to:)``.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when a count is missing.
+    /// Decodes a source as the synthesized conformance did.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        phrases = try container.decode(Int.self, forKey: .phrases)
+        renderings = try container.decode(Int.self, forKey: .renderings)
+        collisions = try container.decode(Int.self, forKey: .collisions)
+        characters = try container.decode(Int.self, forKey: .characters)
+        cached = try container.decode(Int.self, forKey: .cached)
+        missing = try container.decode(Int.self, forKey: .missing)
+        stale = try container.decode(Int.self, forKey: .stale)
+        charactersToFetch = try container.decode(Int.self, forKey: .charactersToFetch)
+    }
+}

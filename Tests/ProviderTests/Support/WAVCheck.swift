@@ -1,6 +1,7 @@
-import AudioCache
 import AudioCacheTestSupport
 import Foundation
+
+@testable import AudioCache
 
 /// Checks audio the way a consumer would: Python's `wave` module reads the file and counts its
 /// frames.

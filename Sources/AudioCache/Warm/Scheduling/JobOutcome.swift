@@ -1,5 +1,5 @@
 /// How one job of a warm run ended. Every job gets exactly one.
-public enum JobOutcome: Sendable, Hashable {
+enum JobOutcome: Sendable, Hashable {
     /// An attempt succeeded.
     case succeeded(attempts: Int)
     /// The provider refused it for good, or it failed every attempt it was allowed.

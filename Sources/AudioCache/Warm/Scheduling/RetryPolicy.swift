@@ -2,20 +2,20 @@
 ///
 /// Exponential backoff with full jitter: after attempt `n` the delay is uniform in
 /// `0...min(maxDelay, baseDelay · 2^(n-1))`, but never shorter than the provider's `Retry-After`.
-public struct RetryPolicy: Sendable, Hashable {
+struct RetryPolicy: Sendable, Hashable {
     /// The most attempts one request gets, the first included.
-    public var maxAttempts: Int
+    var maxAttempts: Int
     /// The cap of the delay after the first attempt.
-    public var baseDelay: Duration
+    var baseDelay: Duration
     /// The largest cap, however many attempts failed.
-    public var maxDelay: Duration
+    var maxDelay: Duration
 
     /// Creates a policy.
     /// - Parameters:
     ///   - maxAttempts: The most attempts, the first included; at least 1.
     ///   - baseDelay: The cap of the delay after the first attempt.
     ///   - maxDelay: The largest cap.
-    public init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) {
+    init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = max(.zero, baseDelay)
         self.maxDelay = max(.zero, maxDelay)
@@ -24,7 +24,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The upper bound of the jittered delay after attempt `attempt`: `min(maxDelay, baseDelay · 2^(attempt-1))`.
     /// - Parameter attempt: The attempt that failed, counting from 1.
     /// - Returns: The cap.
-    public func cap(afterAttempt attempt: Int) -> Duration {
+    func cap(afterAttempt attempt: Int) -> Duration {
         let doublings = max(0, attempt - 1)
         var cap = baseDelay
         for _ in 0..<min(doublings, 64) {
@@ -40,7 +40,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - retryAfter: How long the provider asked to wait, if it said.
     ///   - random: The source of jitter.
     /// - Returns: The delay, or `nil` when the attempts are used up.
-    public func delay(
+    func delay(
         afterAttempt attempt: Int,
         retryAfter: Duration?,
         random: inout some RandomNumberGenerator

@@ -49,7 +49,7 @@ public struct SchedulerOptions: Sendable, Hashable {
     }
 
     /// The retry policy these options describe.
-    public var retryPolicy: RetryPolicy {
+    var retryPolicy: RetryPolicy {
         RetryPolicy(maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: maxDelay)
     }
 }

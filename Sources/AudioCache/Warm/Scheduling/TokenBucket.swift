@@ -3,13 +3,13 @@
 /// A pure schedule (the generic cell rate algorithm): times are `Duration` offsets from any fixed
 /// start instant, so the same value works with every clock. Starts that follow it never number
 /// more than `burst + rate · t` in any window of length `t`.
-public struct TokenBucket: Sendable, Hashable {
+struct TokenBucket: Sendable, Hashable {
     /// Requests per second; `nil` means unlimited.
-    public let rate: Double?
+    let rate: Double?
     /// How many requests may start at once after a quiet spell.
-    public let burst: Int
+    let burst: Int
     /// The time one token takes to refill (`1 / rate`), `nil` when unlimited.
-    public let interval: Duration?
+    let interval: Duration?
     /// The theoretical arrival time of the next start if the bucket were always empty.
     private var nextArrival: Duration = .zero
 
@@ -17,7 +17,7 @@ public struct TokenBucket: Sendable, Hashable {
     /// - Parameters:
     ///   - rate: Requests per second (positive), or `nil` for no limit.
     ///   - burst: How many may start at once; at least 1.
-    public init(rate: Double?, burst: Int = 1) {
+    init(rate: Double?, burst: Int = 1) {
         self.rate = rate.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
         self.burst = max(1, burst)
         self.interval = self.rate.map { Duration.seconds(1 / $0) }
@@ -26,7 +26,7 @@ public struct TokenBucket: Sendable, Hashable {
     /// How long a start at `now` would have to wait, without taking a token.
     /// - Parameter now: The time, as an offset from the start instant.
     /// - Returns: Zero when a start at `now` is allowed.
-    public func delay(at now: Duration) -> Duration {
+    func delay(at now: Duration) -> Duration {
         guard let interval else { return .zero }
         return max(.zero, nextArrival - interval * (burst - 1) - now)
     }
@@ -37,7 +37,7 @@ public struct TokenBucket: Sendable, Hashable {
     /// later start, so callers that wait their turn never exceed the rate.
     /// - Parameter now: The time, as an offset from the start instant.
     /// - Returns: How long to wait before starting (zero when a token is free now).
-    public mutating func take(at now: Duration) -> Duration {
+    mutating func take(at now: Duration) -> Duration {
         guard let interval else { return .zero }
         let start = max(now, nextArrival - interval * (burst - 1))
         nextArrival = max(nextArrival, start) + interval

@@ -19,11 +19,11 @@ import Synchronization
 /// - A voice error skips that voice's jobs not yet started; a run error stops starting anything.
 /// - Cancelling the calling task stops starting attempts; attempts in flight run to their end
 ///   (they see the cancellation), and the jobs left are reported as not started.
-public struct WarmScheduler<C: Clock<Duration>>: Sendable {
+struct WarmScheduler<C: Clock<Duration>>: Sendable {
     /// How requests are paced.
-    public let options: SchedulerOptions
+    let options: SchedulerOptions
     /// The clock the rate limiter and the backoff sleep on.
-    public let clock: C
+    let clock: C
     private let random: any RandomNumberGenerator & Sendable
 
     /// Creates a scheduler.
@@ -31,7 +31,7 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
     ///   - options: How requests are paced.
     ///   - clock: The clock to sleep on (`ContinuousClock` live, a manual clock in tests).
     ///   - random: The source of backoff jitter; each run starts from a copy of it.
-    public init(
+    init(
         options: SchedulerOptions,
         clock: C,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
@@ -50,7 +50,7 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
     ///   - finished: Told each job's outcome, exactly once per job, one call at a time from the
     ///     run's own task (keep it quick: the run waits for it).
     /// - Returns: Counts of what happened.
-    public func run<Job: Sendable>(
+    func run<Job: Sendable>(
         _ jobs: [Job],
         characters: (Job) -> Int,
         voice: (Job) -> String,
@@ -78,7 +78,7 @@ public struct WarmScheduler<C: Clock<Duration>>: Sendable {
     ///   - attempt: Makes one attempt at a job and returns what the provider said.
     ///   - finished: Told each job's outcome, exactly once per job.
     /// - Returns: Counts of what happened.
-    public func run<Job: Sendable>(
+    func run<Job: Sendable>(
         _ jobs: [Job],
         characters: (Job) -> Int,
         voice: (Job) -> String,
@@ -288,13 +288,13 @@ struct AttemptCompletion: Sendable {
 }
 
 /// What a successful attempt learned about the provider.
-public struct AttemptFeedback: Sendable, Hashable {
+struct AttemptFeedback: Sendable, Hashable {
     /// The most requests the provider accepts at once, when it said (caps the window when adaptive).
-    public var providerConcurrencyLimit: Int?
+    var providerConcurrencyLimit: Int?
 
     /// Creates feedback.
     /// - Parameter providerConcurrencyLimit: The provider's concurrency limit, if it sent one.
-    public init(providerConcurrencyLimit: Int? = nil) {
+    init(providerConcurrencyLimit: Int? = nil) {
         self.providerConcurrencyLimit = providerConcurrencyLimit
     }
 }

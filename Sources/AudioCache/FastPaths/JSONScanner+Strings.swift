@@ -3,7 +3,7 @@
 /// A string is checked in one pass for its closing quote, escapes (including surrogate pairs)
 /// and control characters, eight bytes at a time while they are plain ASCII. Strings that become
 /// `String`s leave the UTF-8 check to the standard library's fast decoder (see
-/// ``ManifestBytes/string(_:count:)``); strings that are only skipped or matched are checked here.
+/// ``UTF8Bytes/string(_:count:)``); strings that are only skipped or matched are checked here.
 extension JSONScanner {
     /// Reads the string at the current position.
     /// - Parameter isRepeated: Whether the value tends to repeat from phrase to phrase (a voice,
@@ -18,14 +18,14 @@ extension JSONScanner {
         } else if token.hasEscapes {
             text = unescaped(token).withUnsafeBufferPointer { bytes in
                 guard let start = bytes.baseAddress else { return "" }
-                return ManifestBytes.string(start, count: bytes.count)
+                return UTF8Bytes.string(start, count: bytes.count)
             }
         } else {
-            text = ManifestBytes.string(base + token.start, count: token.end - token.start)
+            text = UTF8Bytes.string(base + token.start, count: token.end - token.start)
         }
         if let text { return text }
-        let offset = ManifestBytes.firstInvalidUTF8(base, from: token.start, to: token.end) ?? token.start
-        throw error(ManifestBytes.invalidUTF8Message(at: offset), at: offset)
+        let offset = UTF8Bytes.firstInvalidUTF8(base, from: token.start, to: token.end) ?? token.start
+        throw error(UTF8Bytes.invalidUTF8Message(at: offset), at: offset)
     }
 
     /// Reads the string at the current position as bytes: a range of the file, or the decoded
@@ -73,7 +73,7 @@ extension JSONScanner {
         let quote = position
         var offset = quote + 1
         var hasEscapes = false
-        let limit = min(end, offset + maxStringBytes + 1)
+        let limit = min(end, offset + limits.maxFieldBytes + 1)
         while offset < limit {
             // Eight plain bytes at a time: no quote, backslash, control character or (when
             // checking UTF-8) non-ASCII byte among them.
@@ -100,16 +100,13 @@ extension JSONScanner {
             } else if byte < 0x80 || !validatingUTF8 {
                 offset += 1
             } else {
-                let length = ManifestBytes.sequenceLength(base, at: offset, end: end)
-                if length == 0 { throw error(ManifestBytes.invalidUTF8Message(at: offset), at: offset) }
+                let length = UTF8Bytes.sequenceLength(base, at: offset, end: end)
+                if length == 0 { throw error(UTF8Bytes.invalidUTF8Message(at: offset), at: offset) }
                 offset += length
             }
         }
         if limit < end {
-            throw error(
-                "string is longer than \(maxStringBytes) bytes; a text may hold at most a few thousand characters",
-                at: quote
-            )
+            throw error(limits.tooLongMessage("string"), at: quote)
         }
         throw error("string is never closed; expected a closing '\"' before \(endDescription)", at: quote)
     }
@@ -145,7 +142,7 @@ extension JSONScanner {
                 return offset + 6
             }
         default:
-            let found = ManifestBytes.describe(base, at: offset + 1, end: end, endDescription: endDescription)
+            let found = UTF8Bytes.describe(base, at: offset + 1, end: end, endDescription: endDescription)
             throw error(
                 "invalid escape in a string, found \(found) after '\\'; expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u",
                 at: offset

@@ -4,11 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Byte-level helpers the manifest readers share: UTF-8 checks, columns and how a byte is named
-/// in an error message.
+/// Byte-level helpers the scanners share: UTF-8 checks, columns and how a byte is named in an
+/// error message.
 ///
-/// Every reader works on the raw bytes of a whole file; offsets here are offsets into that file.
-enum ManifestBytes {
+/// Every scanner works on the raw bytes of a whole file (a manifest, the cache index); offsets here
+/// are offsets into that file.
+enum UTF8Bytes {
     /// The length of a UTF-8 byte order mark at `offset`, or 0 when there is none.
     static func byteOrderMarkLength(_ base: UnsafePointer<UInt8>, at offset: Int, end: Int) -> Int {
         guard end - offset >= 3, base[offset] == 0xEF, base[offset + 1] == 0xBB, base[offset + 2] == 0xBF else {

@@ -1,4 +1,4 @@
-extension ManifestBytes {
+extension UTF8Bytes {
     /// The UTF-8 bytes of a file that starts with a UTF-16 byte order mark (`FF FE` little-endian,
     /// `FE FF` big-endian), without the mark; `nil` for any other file.
     ///

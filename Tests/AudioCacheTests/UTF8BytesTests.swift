@@ -3,14 +3,14 @@ import Testing
 
 @testable import AudioCache
 
-@Suite struct ManifestBytesTests {
+@Suite struct UTF8BytesTests {
     /// The first bad sequence, found one sequence at a time with `sequenceLength`.
     private static func reference(_ bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return nil }
             var offset = 0
             while offset < bytes.count {
-                let length = ManifestBytes.sequenceLength(base, at: offset, end: bytes.count)
+                let length = UTF8Bytes.sequenceLength(base, at: offset, end: bytes.count)
                 if length == 0 { return offset }
                 offset += length
             }
@@ -39,7 +39,7 @@ import Testing
                 )
             }
             let found = bytes.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress.flatMap { ManifestBytes.firstInvalidUTF8($0, from: 0, to: bytes.count) }
+                buffer.baseAddress.flatMap { UTF8Bytes.firstInvalidUTF8($0, from: 0, to: bytes.count) }
             }
             let isValid = String(validating: bytes, as: UTF8.self) != nil
             if found != Self.reference(bytes) || (found == nil) != isValid { disagreements.append(bytes) }

@@ -26,7 +26,7 @@ struct RepeatedStrings {
             entry.count == count && (entry.start == start || memcmp(base + entry.start, base + start, count) == 0)
         }
         if let found { return found.text }
-        guard let text = ManifestBytes.string(base + start, count: count) else { return nil }
+        guard let text = UTF8Bytes.string(base + start, count: count) else { return nil }
         cache.insert(Entry(start: start, count: count, text: text), hash: hash)
         return text
     }

@@ -25,7 +25,7 @@ struct CSVRecordScanner {
     let base: UnsafePointer<UInt8>
     let count: Int
     let path: String
-    let limits: ManifestLimits
+    let limits: ScanLimits
     /// What separates fields: `,`, `;` or a tab.
     let separator: CSVDelimiter
     /// The separator's byte.
@@ -60,7 +60,7 @@ struct CSVRecordScanner {
         count: Int,
         start: Int,
         path: String,
-        limits: ManifestLimits,
+        limits: ScanLimits,
         delimiter: CSVDelimiter
     ) {
         self.base = base
@@ -106,10 +106,10 @@ struct CSVRecordScanner {
         if let range = field.unescaped {
             return scratch.withUnsafeBufferPointer { buffer in
                 guard let start = buffer.baseAddress else { return "" }
-                return ManifestBytes.string(start + range.lowerBound, count: range.count)
+                return UTF8Bytes.string(start + range.lowerBound, count: range.count)
             }
         }
-        return ManifestBytes.string(base + field.start, count: field.end - field.start)
+        return UTF8Bytes.string(base + field.start, count: field.end - field.start)
     }
 
     /// Where a field's bytes are: in the file, or unescaped.
@@ -127,7 +127,7 @@ struct CSVRecordScanner {
 
     /// The offset of the first byte in a field that is not UTF-8, if any.
     func firstInvalidUTF8(in field: Field) -> Int? {
-        ManifestBytes.firstInvalidUTF8(base, from: field.start, to: field.end)
+        UTF8Bytes.firstInvalidUTF8(base, from: field.start, to: field.end)
     }
 
     /// The location of an offset in the current record, which may span lines.
@@ -147,7 +147,7 @@ struct CSVRecordScanner {
         return SourceLocation(
             file: path,
             line: line,
-            column: ManifestBytes.scalarCount(base, from: lineStart, to: offset) + 1
+            column: UTF8Bytes.scalarCount(base, from: lineStart, to: offset) + 1
         )
     }
 
@@ -254,7 +254,7 @@ struct CSVRecordScanner {
         guard position < count else { return }
         let next = base[position]
         if next != delimiter && next != Self.lineFeed && next != Self.carriageReturn {
-            let found = ManifestBytes.describe(base, at: position, end: count, endDescription: "the end of the file")
+            let found = UTF8Bytes.describe(base, at: position, end: count, endDescription: "the end of the file")
             throw error(
                 "expected \(separator) or the end of the line after a closing quote, found \(found); write a quote inside a quoted field as \"\"",
                 line: line,
@@ -265,13 +265,13 @@ struct CSVRecordScanner {
     }
 
     private func error(_ message: String, line: Int, lineStart: Int, at offset: Int) -> AudioCacheError {
-        let column = ManifestBytes.scalarCount(base, from: lineStart, to: offset) + 1
+        let column = UTF8Bytes.scalarCount(base, from: lineStart, to: offset) + 1
         return .badData(at: SourceLocation(file: path, line: line, column: column), message)
     }
 
     private func tooLong(line: Int, lineStart: Int, at offset: Int) -> AudioCacheError {
         error(
-            "field is longer than \(limits.maxFieldBytes) bytes; a text may hold at most \(limits.maxTextCharacters) characters",
+            limits.tooLongMessage("field"),
             line: line,
             lineStart: lineStart,
             at: offset

@@ -4,7 +4,7 @@
 /// The scanner never builds a tree: a reader asks for the next field name or array element and
 /// then reads the value it expects, skips it, or names its type in a message. Strings are checked
 /// in place (escapes, surrogate pairs, UTF-8) and only become `String`s when asked. Nesting is
-/// bounded by ``ManifestLimits/maxNestingDepth`` and ``skipValue()`` keeps its own stack, so no
+/// bounded by ``ScanLimits/maxDepth`` and ``skipValue()`` keeps its own stack, so no
 /// input can overflow the call stack.
 ///
 /// Line breaks only occur in whitespace in valid JSON, so the scanner tracks lines there; every
@@ -42,8 +42,7 @@ struct JSONScanner {
     let base: UnsafePointer<UInt8>
     private(set) var end: Int
     let path: String
-    let maxDepth: Int
-    let maxStringBytes: Int
+    let limits: ScanLimits
     /// What an error calls `end`: `the end of the file` or `the end of the line`.
     let endDescription: String
     /// Whether line breaks in whitespace advance ``line`` (not within one line of JSON Lines).
@@ -78,15 +77,14 @@ struct JSONScanner {
         line: Int,
         lineStart: Int,
         path: String,
-        limits: ManifestLimits,
+        limits: ScanLimits,
         endDescription: String,
         countsLines: Bool
     ) {
         self.base = base
         self.end = end
         self.path = path
-        self.maxDepth = limits.maxNestingDepth
-        self.maxStringBytes = limits.maxFieldBytes
+        self.limits = limits
         self.endDescription = endDescription
         self.countsLines = countsLines
         self.position = start
@@ -135,7 +133,7 @@ struct JSONScanner {
     /// The location of `offset`, which must be on the current line.
     mutating func location(at offset: Int) -> SourceLocation {
         if offset < columnAnchor.offset { columnAnchor = (lineStart, 1) }
-        let column = columnAnchor.column + ManifestBytes.scalarCount(base, from: columnAnchor.offset, to: offset)
+        let column = columnAnchor.column + UTF8Bytes.scalarCount(base, from: columnAnchor.offset, to: offset)
         columnAnchor = (offset, column)
         return SourceLocation(file: path, line: line, column: column)
     }
@@ -147,7 +145,7 @@ struct JSONScanner {
 
     /// An error saying what was expected at the current position and what was found instead.
     mutating func unexpected(_ expected: String) -> AudioCacheError {
-        let found = ManifestBytes.describe(base, at: position, end: end, endDescription: endDescription)
+        let found = UTF8Bytes.describe(base, at: position, end: end, endDescription: endDescription)
         return error("expected \(expected), found \(found)", at: position)
     }
 
@@ -157,7 +155,7 @@ struct JSONScanner {
     ///   - advice: What to do about it.
     /// - Returns: The error, at the current position.
     mutating func unexpectedAfter(_ what: String, _ advice: String) -> AudioCacheError {
-        let found = ManifestBytes.describe(base, at: position, end: end, endDescription: endDescription)
+        let found = UTF8Bytes.describe(base, at: position, end: end, endDescription: endDescription)
         return error("unexpected \(found) after \(what); \(advice)", at: position)
     }
 
@@ -201,8 +199,8 @@ struct JSONScanner {
 
     private mutating func enter() throws(AudioCacheError) {
         depth += 1
-        if depth > maxDepth {
-            throw error("nesting is deeper than \(maxDepth) levels; flatten the document", at: position)
+        if depth > limits.maxDepth {
+            throw error("nesting is deeper than \(limits.maxDepth) levels; flatten the document", at: position)
         }
         position += 1
     }
