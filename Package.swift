@@ -8,6 +8,10 @@ let package = Package(
         .library(name: "AudioCache", targets: ["AudioCache"]),
         .library(name: "AudioCacheProviders", targets: ["AudioCacheProviders"]),
         .executable(name: "audiocache", targets: ["audiocache"]),
+        // Test support (the fake ElevenLabs server, fixture builders), not an API for clients: a
+        // product only because the benchmarks, a package of their own under Benchmarks/, can reach
+        // this package's targets through its products alone.
+        .library(name: "AudioCacheTestSupport", targets: ["AudioCacheTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,21 +55,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
-        ),
-        .executableTarget(
-            name: "CacheBenchmark",
-            dependencies: ["AudioCache"],
-            path: "Benchmarks/CacheBenchmark"
-        ),
-        .executableTarget(
-            name: "WarmBenchmark",
-            dependencies: [
-                "AudioCache",
-                "AudioCacheProviders",
-                "AudioCacheTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            path: "Benchmarks/WarmBenchmark"
         ),
         .target(
             name: "AudioCacheTestSupport",

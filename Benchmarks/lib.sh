@@ -43,14 +43,15 @@ require_gnu_time() {
     fi
 }
 
-# release_binary VARIABLE PRODUCT: sets VARIABLE to a release build of PRODUCT unless it names a
-# binary built elsewhere already, and checks that it is executable.
+# release_binary VARIABLE PRODUCT [PACKAGE]: sets VARIABLE to a release build of PRODUCT, from the
+# package at PACKAGE (default: the root package; Benchmarks for the benchmarks' own binaries),
+# unless it names a binary built elsewhere already, and checks that it is executable.
 release_binary() {
-    local variable=$1 product=$2
+    local variable=$1 product=$2 package=${3:-.}
     if [[ -z ${!variable} ]]; then
-        step "building $product (release)"
+        step "building $product (release${3:+, package $package})"
         local built
-        built=$(scripts/build-release "$product") ||
+        built=$(scripts/build-release --package-path "$package" "$product") ||
             die "swift build failed; $variable=/path/to/$product measures a binary built elsewhere"
         printf -v "$variable" '%s' "$built"
     fi

@@ -7,7 +7,8 @@
 #   Benchmarks/run-cache-benchmark.sh
 #
 # Environment:
-#   BENCHMARK     the CacheBenchmark binary; default: `scripts/build-release CacheBenchmark`
+#   BENCHMARK     the CacheBenchmark binary; default:
+#                 `scripts/build-release --package-path Benchmarks CacheBenchmark`
 #   RUNS          runs per measurement; best and median kept (default 3)
 #   ENTRIES       entries of the generated cache (default 1000000)
 #   LOOKUPS       timed lookups per run (default 200000)
@@ -42,7 +43,7 @@ done
 
 require_gnu_time
 
-release_binary BENCHMARK CacheBenchmark
+release_binary BENCHMARK CacheBenchmark Benchmarks
 step "measuring $BENCHMARK"
 
 mkdir -p "$DATA_DIR"

@@ -8,7 +8,8 @@
 #   Benchmarks/run-warm-benchmark.sh
 #
 # Environment:
-#   BENCHMARK        the WarmBenchmark binary; default: `scripts/build-release WarmBenchmark`
+#   BENCHMARK        the WarmBenchmark binary; default:
+#                    `scripts/build-release --package-path Benchmarks WarmBenchmark`
 #   AUDIOCACHE       the audiocache binary for the no-op re-run; default: build it (release); "none" skips it
 #   RUNS             runs of each throughput measurement (default 1: each takes about 2 minutes)
 #   NOOP_RUNS        runs of each no-op measurement; best and median kept (default 3)
@@ -40,7 +41,7 @@ done
 
 require_gnu_time
 
-release_binary BENCHMARK WarmBenchmark
+release_binary BENCHMARK WarmBenchmark Benchmarks
 [[ $AUDIOCACHE == none ]] || release_binary AUDIOCACHE audiocache  # AUDIOCACHE=none skips it
 step "measuring $BENCHMARK"
 

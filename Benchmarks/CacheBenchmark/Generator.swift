@@ -112,12 +112,12 @@ enum Generator {
         var seen = Set<CacheKey>(minimumCapacity: count)
         var phrases: [Phrase] = []
         phrases.reserveCapacity(count)
-        var hasher = KeyHasher(scheme: .md5TextVoiceLanguageV1)
+        let scheme = KeyScheme.md5TextVoiceLanguageV1
         while phrases.count < count {
             let language = Int.random(in: 0..<Vocabulary.languages.count, using: &random)
             let voice = Int.random(in: 0..<Vocabulary.voices.count, using: &random)
             let text = Vocabulary.phrase(Vocabulary.languages[language].words, using: &random)
-            let key = hasher.key(
+            let key = scheme.key(
                 text: text,
                 voiceID: Vocabulary.voices[voice],
                 language: Vocabulary.languages[language].code

@@ -88,7 +88,7 @@ enum Noop {
                 voiceSettings: elevenLabs.voiceSettings.settings
             )
         )
-        let plan = try await Planner().plan(paths: [folder + "/manifests"], inventory: inventory)
+        let plan = try await Planner().plan(paths: [folder + "/manifests"], against: inventory)
         let planned = clock.now
         let warmer = Warmer(
             provider: provider,

@@ -88,7 +88,7 @@ enum Throughput {
                     voiceSettings: elevenLabs.voiceSettings.settings
                 )
             )
-            let plan = try await Planner().plan(paths: [manifest], inventory: inventory)
+            let plan = try await Planner().plan(paths: [manifest], against: inventory)
             guard plan.renderings.count == phrases.count else {
                 fail("the plan has \(plan.renderings.count) renderings for \(phrases.count) phrases")
             }
