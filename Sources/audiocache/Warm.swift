@@ -130,8 +130,7 @@ extension AudioCacheCommand {
                             outputFormat: settings.outputFormat,
                             voiceSettings: settings.voiceSettings.settings
                         ),
-                        defaultConcurrency: ElevenLabsProvider.defaultConcurrency,
-                        preflight: { plan in try await checkAccount(speech, plan: plan) }
+                        defaultConcurrency: ElevenLabsProvider.defaultConcurrency
                     )
                 } catch {
                     try? await client.shutdown()
@@ -154,41 +153,9 @@ extension AudioCacheCommand {
                     with: speech,
                     configuration: configuration,
                     expectation: .init(provider: speech.name, outputFormat: "wav"),
-                    defaultConcurrency: EspeakProvider.defaultConcurrency,
-                    preflight: { _ in [:] }
+                    defaultConcurrency: EspeakProvider.defaultConcurrency
                 )
             }
-        }
-
-        /// Before spending anything: the plan's characters against what the account has left, and
-        /// the plan's voices against the account's voices.
-        /// - Returns: The plan's voices that the account lacks, with why.
-        private func checkAccount(
-            _ speech: ElevenLabsProvider,
-            plan: AudioCache.Plan
-        ) async throws -> [String: SpeechProviderError] {
-            let needed = plan.totals.charactersToFetch
-            guard needed > 0 else { return [:] }
-            let subscription = try await speech.subscription()
-            if needed > subscription.remaining && !allowOverQuota {
-                throw SpeechProviderError(
-                    .run,
-                    reason: "over_quota",
-                    "the plan needs \(needed) characters but the ElevenLabs account has \(subscription.remaining) "
-                        + "left (of \(subscription.characterLimit)); pass --allow-over-quota to go on anyway, or "
-                        + "--max-characters to render part of it"
-                )
-            }
-            let known = Set(try await speech.voices().map(\.voiceID))
-            var missing: [String: SpeechProviderError] = [:]
-            for rendering in plan.renderingsToFetch where !known.contains(rendering.voiceID) {
-                missing[rendering.voiceID] = SpeechProviderError(
-                    .voice,
-                    reason: "voice_not_found",
-                    "the ElevenLabs account has no voice \(rendering.voiceID)"
-                )
-            }
-            return missing
         }
 
         /// Plans against the cache and warms it with `speech`.
@@ -196,8 +163,7 @@ extension AudioCacheCommand {
             with speech: Provider,
             configuration: CacheConfiguration,
             expectation: CacheDirectoryInventory.Expectation,
-            defaultConcurrency: Int,
-            preflight: (AudioCache.Plan) async throws -> [String: SpeechProviderError]
+            defaultConcurrency: Int
         ) async throws {
             // A cache that exists is locked before planning, so that the plan is the cache's as the
             // run finds it; a new one is made only once the manifests have been read, so that bad
@@ -210,7 +176,6 @@ extension AudioCacheCommand {
                     try CacheDirectory(configuration: configuration, access: dryRun ? .readOnly : .readWrite)
                 }
             let plan: AudioCache.Plan
-            let unavailable: [String: SpeechProviderError]
             do {
                 plan = try await reportingErrors {
                     let planner = Planner(options: manifests.planOptions())
@@ -224,7 +189,6 @@ extension AudioCacheCommand {
                     print(plan.summaryText(cache: configuration.directory), terminator: "")
                     return
                 }
-                unavailable = try await preflight(plan)
                 if cache == nil {
                     cache = try await reportingErrors { try CacheDirectory(configuration: configuration) }
                 }
@@ -243,7 +207,7 @@ extension AudioCacheCommand {
                     maxCharacters: maxCharacters
                 ),
                 keepStale: keepStale,
-                unavailableVoices: unavailable
+                allowsOverQuota: allowOverQuota
             )
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             var logger = Logger(label: "audiocache.warm")
@@ -285,6 +249,8 @@ extension AudioCacheCommand {
             } else if !quiet || result.exitCode != 0 {
                 print(result.summaryText)
             }
+            // What stopped the run goes to standard error too, where CI logs look for it.
+            if let stoppedBy = result.stoppedBy { printError(stoppedBy.message) }
             if result.exitCode != 0 { throw ExitCode(result.exitCode) }
         }
     }

@@ -289,3 +289,85 @@ extension WarmerTests {
         #expect(report.exitCode == 2)
     }
 }
+
+/// A provider whose account check is scripted, rendering through a ``FakeSpeechProvider``.
+final class AccountCheckingProvider: SpeechProvider {
+    typealias Check = @Sendable (Int, Set<String>, Bool) throws(SpeechProviderError) -> [String: SpeechProviderError]
+    let inner: FakeSpeechProvider
+    let check: Check
+    let seen = Mutex<[(characters: Int, voices: Set<String>, allowingOverQuota: Bool)]>([])
+
+    init(inner: FakeSpeechProvider, check: @escaping Check) {
+        self.inner = inner
+        self.check = check
+    }
+
+    var name: String { inner.name }
+
+    func render(_ request: SpeechRequest) async throws(SpeechProviderError) -> SpeechAudio {
+        try await inner.render(request)
+    }
+
+    func preflight(
+        characters: Int,
+        voices: Set<String>,
+        allowingOverQuota: Bool
+    ) async throws(SpeechProviderError) -> [String: SpeechProviderError] {
+        seen.withLock { $0.append((characters, voices, allowingOverQuota)) }
+        return try check(characters, voices, allowingOverQuota)
+    }
+}
+
+extension WarmerTests {
+    func warm(_ provider: AccountCheckingProvider, options: WarmOptions) async throws -> WarmReport {
+        let cache = try CacheDirectory(configuration: CacheConfiguration(directory: root))
+        let inventory = await CacheDirectoryInventory(cache, expectation: .init(provider: provider.name))
+        let plan = try await Planner().plan(paths: [folder.path + "/manifests"], against: inventory)
+        let report = await Warmer(provider: provider, cache: cache, options: options, clock: ContinuousClock())
+            .warm(plan)
+        try await cache.close()
+        return report
+    }
+
+    /// A Swift service that warms through the library gets the account check the CLI had: a run
+    /// that needs more characters than are left does not start.
+    @Test("the provider's account check runs before anything is spent; over quota, nothing starts")
+    func overQuota() async throws {
+        let overQuota = SpeechProviderError(.run, reason: "over_quota", "the run needs more characters")
+        let provider = AccountCheckingProvider(inner: FakeSpeechProvider()) {
+            _,
+            _,
+            allowing throws(SpeechProviderError) in
+            if !allowing { throw overQuota }
+            return [:]
+        }
+        var options = WarmOptions(scheduler: schedulerOptions(maxCharacters: 20))
+        let report = try await warm(provider, options: options)
+        #expect(report.outcome == .stopped && report.exitCode == 3 && report.stoppedBy == overQuota)
+        #expect(provider.inner.requests.isEmpty && report.notStarted == 4)
+        #expect(report.failures.allSatisfy { $0.outcome == "not_started" && $0.message == "stopped by over_quota" })
+        let seen = provider.seen.withLock { $0 }
+        #expect(seen.count == 1 && seen.first?.characters == 20, "the budget bounds what the run can spend")
+        #expect(seen.first?.voices == ["es", "en-us"])
+
+        options.allowsOverQuota = true
+        let allowed = try await warm(provider, options: options)
+        #expect(allowed.stoppedBy == nil && !provider.inner.requests.isEmpty)
+    }
+
+    @Test("voices the account lacks are skipped with the provider's reason; the others render")
+    func voicesTheAccountLacks() async throws {
+        let missing = SpeechProviderError(.voice, reason: "voice_not_found", "the account has no voice en-us")
+        let provider = AccountCheckingProvider(inner: FakeSpeechProvider()) {
+            _,
+            voices,
+            _ throws(SpeechProviderError) in
+            voices.contains("en-us") ? ["en-us": missing] : [:]
+        }
+        let report = try await warm(provider, options: WarmOptions(scheduler: schedulerOptions()))
+        #expect(report.outcome == .incomplete && report.exitCode == 2)
+        #expect(report.skippedVoice == 2 && report.rendered == 2)
+        #expect(provider.inner.requests.allSatisfy { $0.voiceID == "es" })
+        #expect(report.failures.map(\.reason) == ["voice_not_found", "voice_not_found"])
+    }
+}

@@ -18,6 +18,7 @@ struct ElevenLabsWarmTests {
         phrases count: Int,
         voices: [String] = [rachel, domi],
         scheduler: SchedulerOptions,
+        allowsOverQuota: Bool = false,
         check: (WarmReport, CacheDirectory, FakeElevenLabsServer, [String]) async throws -> Void
     ) async throws {
         let folder = try TemporaryFolder()
@@ -40,7 +41,7 @@ struct ElevenLabsWarmTests {
                 let warmer = Warmer(
                     provider: provider,
                     cache: cache,
-                    options: WarmOptions(scheduler: scheduler),
+                    options: WarmOptions(scheduler: scheduler, allowsOverQuota: allowsOverQuota),
                     clock: ContinuousClock()
                 )
                 let report = await warmer.warm(plan)
@@ -153,7 +154,7 @@ struct ElevenLabsWarmTests {
         }
     }
 
-    @Test("a refused API key stops the run at once")
+    @Test("a refused API key stops the run before it renders anything")
     func invalidKey() async throws {
         let configuration = FakeElevenLabsConfiguration(apiKey: "another-key")
         try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1)) {
@@ -163,16 +164,36 @@ struct ElevenLabsWarmTests {
             _ in
             #expect(report.outcome == .stopped && report.exitCode == 3)
             #expect(report.stoppedBy?.reason == "invalid_api_key")
-            #expect(server.textToSpeechRequests.count == 1)
+            #expect(server.textToSpeechRequests.isEmpty, "the account check before the run is refused")
+            #expect(report.notStarted == 20)
             #expect(await cache.count == 0)
             #expect(!report.stoppedBy!.message.contains("test-key"))
         }
     }
 
-    @Test("a used-up quota stops the run; what was rendered before stays cached")
-    func quota() async throws {
+    @Test("a run that needs more characters than the account has left does not start")
+    func overQuota() async throws {
         let configuration = FakeElevenLabsConfiguration(characterLimit: 200)
         try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1)) {
+            report,
+            cache,
+            server,
+            _ in
+            #expect(report.outcome == .stopped && report.exitCode == 3)
+            #expect(report.stoppedBy?.reason == "over_quota")
+            #expect(
+                report.stoppedBy?.message.contains("has 200 left") == true,
+                "\(String(describing: report.stoppedBy))"
+            )
+            #expect(server.textToSpeechRequests.isEmpty && server.charactersUsed == 0)
+            #expect(await cache.count == 0)
+        }
+    }
+
+    @Test("a quota used up during the run stops it; what was rendered before stays cached")
+    func quota() async throws {
+        let configuration = FakeElevenLabsConfiguration(characterLimit: 200)
+        try await warm(configuration, phrases: 20, scheduler: SchedulerOptions(concurrency: 1), allowsOverQuota: true) {
             report,
             cache,
             server,
@@ -184,7 +205,7 @@ struct ElevenLabsWarmTests {
         }
     }
 
-    @Test("an unknown voice fails its phrases; the other voice is cached")
+    @Test("a voice the account lacks is skipped before it is asked for; the other voice is cached")
     func unknownVoice() async throws {
         try await warm(
             FakeElevenLabsConfiguration(),
@@ -193,9 +214,9 @@ struct ElevenLabsWarmTests {
             scheduler: SchedulerOptions(concurrency: 1)
         ) { report, cache, server, _ in
             #expect(report.exitCode == 2)
-            #expect(report.failed + report.skippedVoice == 5)
-            #expect(report.failures.allSatisfy { $0.reason == "voice_not_found" })
-            #expect(server.textToSpeechRequests.filter { $0.voiceID == "NoSuchVoice000000000" }.count == 1)
+            #expect(report.skippedVoice == 5 && report.failed == 0)
+            #expect(report.failures.allSatisfy { $0.reason == "voice_not_found" && $0.outcome == "skipped_voice" })
+            #expect(server.textToSpeechRequests.filter { $0.voiceID == "NoSuchVoice000000000" }.isEmpty)
             #expect(await cache.count == 5)
         }
     }

@@ -13,6 +13,34 @@ public protocol SpeechProvider: Sendable {
     /// - Returns: The audio and what exactly was rendered.
     /// - Throws: ``SpeechProviderError``.
     func render(_ request: SpeechRequest) async throws(SpeechProviderError) -> SpeechAudio
+
+    /// Checks, before a run spends anything, that the provider can render what the run needs: a
+    /// paid provider compares the characters with what the account has left and the voices with
+    /// the account's. ``Warmer`` calls it once, before the first request.
+    /// - Parameters:
+    ///   - characters: The most characters the run will send (its budget when that is smaller).
+    ///   - voices: The voices the run will ask for.
+    ///   - allowingOverQuota: Whether to go on when the account has fewer characters left.
+    /// - Returns: The voices that cannot be used, with why; their renderings are skipped.
+    /// - Throws: A ``SpeechProviderError/Scope/run`` error when the run must not start (too few
+    ///   characters left, a refused key).
+    func preflight(
+        characters: Int,
+        voices: Set<String>,
+        allowingOverQuota: Bool
+    ) async throws(SpeechProviderError) -> [String: SpeechProviderError]
+}
+
+extension SpeechProvider {
+    /// Nothing to check: a local engine costs nothing and knows its voices as it renders.
+    /// - Returns: No unusable voice.
+    public func preflight(
+        characters: Int,
+        voices: Set<String>,
+        allowingOverQuota: Bool
+    ) async throws(SpeechProviderError) -> [String: SpeechProviderError] {
+        [:]
+    }
 }
 
 /// One phrase to render.

@@ -8,23 +8,30 @@ public struct WarmOptions: Sendable {
     public var scheduler: SchedulerOptions
     /// Whether to leave stale entries (rendered with another model, format or settings) as they are.
     public var keepStale: Bool
-    /// Voices known before the run to be unusable (not in the provider account), with why: their
-    /// renderings are reported as skipped and never requested.
+    /// Voices known before the run to be unusable, with why: their renderings are reported as
+    /// skipped and never requested. The provider's ``SpeechProvider/preflight(characters:voices:allowingOverQuota:)``
+    /// adds the voices its account lacks.
     public var unavailableVoices: [String: SpeechProviderError]
+    /// Whether to start when the provider's account has fewer characters left than the run needs
+    /// (it then stops when the provider says the quota is used up).
+    public var allowsOverQuota: Bool
 
     /// Creates options.
     /// - Parameters:
     ///   - scheduler: Concurrency, rate, retries, budget.
     ///   - keepStale: Whether to keep stale entries.
     ///   - unavailableVoices: Voices not to request, with why.
+    ///   - allowsOverQuota: Whether to start when the account has too few characters left.
     public init(
         scheduler: SchedulerOptions,
         keepStale: Bool = false,
-        unavailableVoices: [String: SpeechProviderError] = [:]
+        unavailableVoices: [String: SpeechProviderError] = [:],
+        allowsOverQuota: Bool = false
     ) {
         self.scheduler = scheduler
         self.keepStale = keepStale
         self.unavailableVoices = unavailableVoices
+        self.allowsOverQuota = allowsOverQuota
     }
 }
 
@@ -88,7 +95,11 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
 
     /// Renders what `plan` needs.
     ///
-    /// Cancelling the calling task stops new requests; requests in flight finish and are stored.
+    /// Before the first request the provider checks its account
+    /// (``SpeechProvider/preflight(characters:voices:allowingOverQuota:)``): a run that needs more
+    /// characters than are left is not started (unless ``WarmOptions/allowsOverQuota``), and the
+    /// voices the account lacks are skipped. Cancelling the calling task stops new requests;
+    /// requests in flight finish and are stored.
     /// - Parameters:
     ///   - plan: The plan, made against this cache.
     ///   - progress: Told after each rendering finishes.
@@ -105,30 +116,27 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         )
         report.renderings = plan.list.count
         report.characterBudget = options.scheduler.maxCharacters
-        var jobs: [Job] = []
-        var unavailable: [Job] = []
+        var allJobs: [Job] = []
         for index in plan.list.indices {
             let rendering = plan.list[index]
             switch rendering.status {
             case .cached: report.alreadyCached += 1
             case .stale where options.keepStale: report.staleKept += 1
-            case .missing, .stale:
-                if options.unavailableVoices[rendering.voiceID] != nil {
-                    unavailable.append(Job(index: index, rendering: rendering))
-                } else {
-                    jobs.append(Job(index: index, rendering: rendering))
-                }
+            case .missing, .stale: allJobs.append(Job(index: index, rendering: rendering))
             }
         }
-        report.toRender = jobs.count + unavailable.count
-        report.charactersToRender = (jobs + unavailable).reduce(0) { $0 + $1.rendering.characters }
+        report.toRender = allJobs.count
+        report.charactersToRender = allJobs.reduce(0) { $0 + $1.rendering.characters }
+        let (unavailableVoices, stoppedBeforeStart) = await preflight(allJobs, characters: report.charactersToRender)
+        let unavailable = allJobs.filter { unavailableVoices[$0.rendering.voiceID] != nil }
+        let jobs = stoppedBeforeStart != nil ? [] : allJobs.filter { unavailableVoices[$0.rendering.voiceID] == nil }
 
         let state = Mutex(RunState())
         let provider = self.provider
         let cache = self.cache
         let total = jobs.count
         let scheduler = WarmScheduler(options: options.scheduler, clock: clock)
-        let summary = await scheduler.run(
+        var summary = await scheduler.run(
             jobs,
             characters: { $0.rendering.characters },
             voice: { $0.rendering.voiceID },
@@ -188,6 +196,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             }
         )
         try? await cache.flush()
+        if let stoppedBeforeStart { summary.stoppedBy = stoppedBeforeStart }
 
         let final = state.withLock { $0 }
         report.requests = final.requests
@@ -198,12 +207,13 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         var failedIndices: [(Job, WarmReport.Failure)] = []
         var outcomes = final.outcomes
         for job in unavailable {
-            if let error = options.unavailableVoices[job.rendering.voiceID] {
+            if let error = unavailableVoices[job.rendering.voiceID] {
                 outcomes[job.index] = .skippedVoice(error)
             }
         }
-        for job in (jobs + unavailable).sorted(by: { $0.index < $1.index }) {
-            let outcome = outcomes[job.index] ?? .notStarted("the run ended before it started")
+        let notStarted = stoppedBeforeStart.map { "stopped by \($0.reason)" } ?? "the run ended before it started"
+        for job in allJobs {
+            let outcome = outcomes[job.index] ?? .notStarted(notStarted)
             let rendering = job.rendering
             func failure(_ name: String, _ reason: String, _ message: String, _ attempts: Int) -> WarmReport.Failure {
                 WarmReport.Failure(
@@ -260,6 +270,28 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             report.outcome = .incomplete
         }
         return report
+    }
+
+    /// Asks the provider, before anything is spent, whether it can render `jobs`.
+    /// - Returns: The voices not to request (the options' and those the account lacks), with why;
+    ///   and the error that keeps the run from starting, if there is one.
+    private func preflight(
+        _ jobs: [Job],
+        characters: Int
+    ) async -> (unavailable: [String: SpeechProviderError], stop: SpeechProviderError?) {
+        var unavailable = options.unavailableVoices
+        guard !jobs.isEmpty else { return (unavailable, nil) }
+        do throws(SpeechProviderError) {
+            let lacking = try await provider.preflight(
+                characters: min(characters, options.scheduler.maxCharacters ?? .max),
+                voices: Set(jobs.map(\.rendering.voiceID)).subtracting(unavailable.keys),
+                allowingOverQuota: options.allowsOverQuota
+            )
+            unavailable.merge(lacking) { known, _ in known }
+            return (unavailable, nil)
+        } catch {
+            return (unavailable, error)
+        }
     }
 
     /// Stores a rendering's audio, pinned, with what the provider said about it.

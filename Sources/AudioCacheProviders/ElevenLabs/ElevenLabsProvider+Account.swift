@@ -158,3 +158,42 @@ extension ElevenLabsProvider {
         }
     }
 }
+
+extension ElevenLabsProvider {
+    /// Before a run spends anything: the characters it needs against what the account has left
+    /// (`GET /v1/user/subscription`), and its voices against the account's (`GET /v2/voices`).
+    /// - Parameters:
+    ///   - characters: The most characters the run will send.
+    ///   - voices: The voices it will ask for.
+    ///   - allowingOverQuota: Whether to go on with too few characters left.
+    /// - Returns: The voices the account lacks, as `voice_not_found` voice errors.
+    /// - Throws: ``SpeechProviderError`` `over_quota` (run scope) when too few characters are left,
+    ///   or what ``subscription()`` and ``voices()`` throw.
+    public func preflight(
+        characters: Int,
+        voices: Set<String>,
+        allowingOverQuota: Bool
+    ) async throws(SpeechProviderError) -> [String: SpeechProviderError] {
+        guard characters > 0 else { return [:] }
+        let subscription = try await subscription()
+        if characters > subscription.remaining && !allowingOverQuota {
+            throw SpeechProviderError(
+                .run,
+                reason: "over_quota",
+                "the run needs \(characters) characters but the ElevenLabs account has \(subscription.remaining) "
+                    + "left (of \(subscription.characterLimit)); allow going over the quota (--allow-over-quota) to "
+                    + "go on anyway, or set a character budget (--max-characters) to render part of it"
+            )
+        }
+        let known = Set(try await self.voices().map(\.voiceID))
+        var missing: [String: SpeechProviderError] = [:]
+        for voice in voices.subtracting(known) {
+            missing[voice] = SpeechProviderError(
+                .voice,
+                reason: "voice_not_found",
+                "the ElevenLabs account has no voice \(voice)"
+            )
+        }
+        return missing
+    }
+}
