@@ -168,35 +168,36 @@ extension AudioCacheCommand {
             // A cache that exists is locked before planning, so that the plan is the cache's as the
             // run finds it; a new one is made only once the manifests have been read, so that bad
             // input leaves nothing behind.
-            let isNew = !CacheOptions.folderExists(configuration)
-            var cache: CacheDirectory? =
-                isNew
-                ? nil
-                : try await reportingErrors {
+            let existing: CacheDirectory? =
+                CacheOptions.folderExists(configuration)
+                ? try await reportingErrors {
                     try CacheDirectory(configuration: configuration, access: dryRun ? .readOnly : .readWrite)
                 }
+                : nil
             let plan: AudioCache.Plan
+            let cache: CacheDirectory
             do {
                 plan = try await reportingErrors {
                     let planner = Planner(options: manifests.planOptions())
-                    guard let cache else { return try await planner.plan(paths: manifests.inputs) }
-                    let inventory = await CacheDirectoryInventory(cache, expectation: expectation)
+                    guard let existing else { return try await planner.plan(paths: manifests.inputs) }
+                    let inventory = await CacheDirectoryInventory(existing, expectation: expectation)
                     return try await planner.plan(paths: manifests.inputs, against: inventory)
                 }
                 for problem in plan.problems { printError(problem.description) }
                 if dryRun {
-                    try? await cache?.close()
+                    try? await existing?.close()
                     print(plan.summaryText(cache: configuration.directory), terminator: "")
                     return
                 }
-                if cache == nil {
+                if let existing {
+                    cache = existing
+                } else {
                     cache = try await reportingErrors { try CacheDirectory(configuration: configuration) }
                 }
             } catch {
-                try? await cache?.close()
+                try? await existing?.close()
                 throw error
             }
-            guard let cache else { return }
             let options = WarmOptions(
                 scheduler: SchedulerOptions(
                     concurrency: concurrency ?? defaultConcurrency,

@@ -1,8 +1,8 @@
 import Foundation
 
-/// A cache folder opened by this process: the runtime cache of the reference Python implementation's `AudioCacheService`
-/// (lookup with TTL, access tracking, store, invalidation, eviction, statistics) over the
-/// crash-safe layout of `docs/cache-format.md`.
+/// A cache folder opened by this process: the runtime cache of the reference Python
+/// implementation's `AudioCacheService` (lookup with TTL, access tracking, store, invalidation,
+/// eviction, statistics) over the crash-safe layout of `docs/cache-format.md`.
 ///
 /// ```swift
 /// let cache = try CacheDirectory(configuration: .init(directory: "cache"))
@@ -65,8 +65,6 @@ public actor CacheDirectory {
     var totalSize: Int { table.totalSize }
     private var lock: FileLock?
     private var journal: CacheJournal?
-    /// Records the journal held when it was opened (appended ones are counted by the journal).
-    private var replayedJournalRecords = 0
     /// Entries stored since `index.json` was written (they live in the journal until the next one).
     private var putsSinceSnapshot = 0
     private var dirtyAccesses: Set<CacheKey> = []
@@ -167,7 +165,11 @@ public actor CacheDirectory {
                 }
                 if let journal, journal.generation == header.generation {
                     // Go on appending after the last complete record; a torn one is cut off.
-                    journalHandle = try CacheJournal.resume(layout.journalPath, truncatingTo: journal.validLength)
+                    journalHandle = try CacheJournal.resume(
+                        layout.journalPath,
+                        truncatingTo: journal.validLength,
+                        records: replayed
+                    )
                 } else {
                     // No journal, or one that index.json already holds: start an empty one.
                     journalHandle = try CacheJournal.start(layout: layout, generation: header.generation)
@@ -182,7 +184,6 @@ public actor CacheDirectory {
         self.keyScheme = header.keyScheme
         self.garbage = garbage
         self.putsSinceSnapshot = puts
-        self.replayedJournalRecords = replayed
         self.lock = lock
         self.journal = journalHandle
         self.openReport = OpenReport(
@@ -440,9 +441,9 @@ public actor CacheDirectory {
         dirtyAccesses.remove(key)
         if let replaced { garbage.append(replaced) }
         if configuration.maxSizeBytes > 0 && totalSize > configuration.maxSizeBytes && !entry.isPinned {
-            // The reference Python implementation's behaviour: a cache that outgrows its maximum drops what is used
-            // least, here down to nine tenths of the maximum so that the next stores do not each
-            // rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
+            // The reference Python implementation's behaviour: a cache that outgrows its maximum
+            // drops what is used least, here down to nine tenths of the maximum so that the next
+            // stores do not each rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
             try evict(toFit: configuration.maxSizeBytes / 10 * 9)
         } else if putsSinceSnapshot > max(10_000, table.count / 2) {
             try writeSnapshotAndStartJournal()
@@ -488,7 +489,7 @@ public actor CacheDirectory {
         // statistics alone stay in the journal (rewriting a large index for them is not worth it)
         // until the journal grows past a quarter of the index.
         if putsSinceSnapshot > 0 || !garbage.isEmpty
-            || replayedJournalRecords + (journal?.records ?? 0) > max(10_000, table.count / 4)
+            || (journal?.records ?? 0) > max(10_000, table.count / 4)
         {
             try writeSnapshotAndStartJournal()
         }
@@ -560,7 +561,6 @@ public actor CacheDirectory {
             try CacheTableFile.write(moved, generation: written.generation, documentSize: documentSize, to: write)
         }
         journal = try CacheJournal.start(layout: layout, generation: header.generation)
-        replayedJournalRecords = 0
         putsSinceSnapshot = 0
         var everyPath: Set<String>?
         for path in garbage where CacheLayout.isSafeAudioPath(path) {

@@ -7,13 +7,14 @@
 final class CacheJournal {
     /// The journal's path.
     let path: String
-    /// Records appended since it was started or opened.
-    private(set) var records = 0
+    /// The records it holds after its `begin` line: those it had when opened, and those appended.
+    private(set) var records: Int
     private var descriptor: Int32?
 
-    private init(path: String, descriptor: Int32) {
+    private init(path: String, descriptor: Int32, records: Int) {
         self.path = path
         self.descriptor = descriptor
+        self.records = records
     }
 
     /// Replaces the journal with an empty one that follows `index.json` of `generation`, written
@@ -26,7 +27,7 @@ final class CacheJournal {
     static func start(layout: CacheLayout, generation: Int) throws(AudioCacheError) -> CacheJournal {
         let begin = CacheIndexWriter.beginRecord(generation: generation)
         try FileSystem.writeAtomically(layout.journalPath, through: layout.temporaryFolder, bytes: begin)
-        return try resume(layout.journalPath)
+        return try resume(layout.journalPath, records: 0)
     }
 
     /// Opens an existing journal for appending, first cutting it to `length` bytes (the end of its
@@ -34,10 +35,19 @@ final class CacheJournal {
     /// - Parameters:
     ///   - path: The journal.
     ///   - length: Where its valid records end, or `nil` to keep it whole.
+    ///   - records: How many valid records it holds.
     /// - Returns: The journal.
     /// - Throws: ``AudioCacheError`` (I/O).
-    static func resume(_ path: String, truncatingTo length: Int? = nil) throws(AudioCacheError) -> CacheJournal {
-        CacheJournal(path: path, descriptor: try FileSystem.openForAppending(path, truncatingTo: length))
+    static func resume(
+        _ path: String,
+        truncatingTo length: Int? = nil,
+        records: Int
+    ) throws(AudioCacheError) -> CacheJournal {
+        CacheJournal(
+            path: path,
+            descriptor: try FileSystem.openForAppending(path, truncatingTo: length),
+            records: records
+        )
     }
 
     /// Appends records, and flushes them to disk when asked (a stored entry must survive a crash;

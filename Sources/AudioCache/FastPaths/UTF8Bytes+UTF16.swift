@@ -36,20 +36,15 @@ extension UTF8Bytes {
         while offset < bytes.count {
             guard offset + 1 < bytes.count else { throw problem("the file ends in the middle of a UTF-16 code unit") }
             let first = unit(at: offset)
-            var scalar: Unicode.Scalar?
+            // A high surrogate needs the low one after it; a lone surrogate is no scalar.
+            var scalar = Unicode.Scalar(first)
             var length = 2
-            switch first {
-            case 0xD800...0xDBFF:
-                if offset + 3 < bytes.count, case let second = unit(at: offset + 2), (0xDC00...0xDFFF).contains(second)
-                {
-                    let value = 0x10000 + (UInt32(first - 0xD800) << 10 | UInt32(second - 0xDC00))
-                    scalar = Unicode.Scalar(value)
+            if (0xD800...0xDBFF).contains(first), offset + 3 < bytes.count {
+                let second = unit(at: offset + 2)
+                if (0xDC00...0xDFFF).contains(second) {
+                    scalar = Unicode.Scalar(0x10000 + (UInt32(first - 0xD800) << 10 | UInt32(second - 0xDC00)))
                     length = 4
                 }
-            case 0xDC00...0xDFFF:
-                scalar = nil
-            default:
-                scalar = Unicode.Scalar(first)
             }
             guard let scalar else { throw problem("invalid UTF-16 (an unpaired surrogate)") }
             if scalar == "\n" {

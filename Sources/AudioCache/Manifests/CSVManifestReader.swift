@@ -15,10 +15,11 @@
 /// An empty `text` cell is passed on as an empty text, which the sink reports.
 ///
 /// Quoted fields may hold delimiters, `""` escapes and line breaks; a quote inside an unquoted
-/// field is taken literally. A phrase's line is the line its record starts on. Lines end with LF, CRLF or CR; empty lines are skipped; a UTF-8 byte order
-/// mark is accepted. A record with the wrong number of fields, or with bytes that are not UTF-8,
-/// is reported and skipped; a misplaced or unclosed quote, an overlong field and a bad header are
-/// thrown, because what follows them cannot be read reliably.
+/// field is taken literally. A phrase's line is the line its record starts on. Lines end with LF,
+/// CRLF or CR; empty lines are skipped; a UTF-8 byte order mark is accepted. A record with the
+/// wrong number of fields, or with bytes that are not UTF-8, is reported and skipped; text after a
+/// closing quote, an unclosed quote, an overlong field and a bad header are thrown, because what
+/// follows them cannot be read reliably.
 enum CSVManifestReader {
     /// Which column holds what, worked out once from the header.
     private struct Header {

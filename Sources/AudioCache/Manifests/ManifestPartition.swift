@@ -16,8 +16,8 @@ import Darwin
 /// quoted field. A quote inside an unquoted field (`6'2"`) is taken literally and breaks that
 /// count, and a malformed file breaks it too: a cut may then land inside a quoted field. The part
 /// before such a cut ends inside the field, which its reader reports, and the ``Planner`` reads the
-/// rest of the file from that part's start as one part (and, when that fails too, the whole file
-/// for its report), so that what a user sees never depends on the cuts.
+/// rest of the file from that part's start as one part, so that what a user sees never depends on
+/// the cuts.
 enum ManifestPartition {
     private static let lineFeed: UInt8 = 0x0A
 

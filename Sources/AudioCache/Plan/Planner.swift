@@ -102,10 +102,10 @@ public struct Planner: Sendable {
             if part.number == 0 { lineOffset = 0 }
             if !options.skipInvalid && !outcome.problems.isEmpty, let window = part.window {
                 // Cuts are placed by counting quotes, and a quote inside an unquoted field (taken
-                // literally) can put one inside a quoted field; the part before such a cut ends
-                // inside the field, a problem. The parts before this one ended where records end,
-                // so this one starts where a record starts: the rest of the file, read as one part,
-                // is what reading it whole gives from here.
+                // literally) or a malformed record can put one inside a record; the part before such
+                // a cut reports a problem. The parts before this one ended where records end, so
+                // this one starts where a record starts: the rest of the file, read as one part, is
+                // what reading it whole gives from here, phrases and problems alike.
                 let rest = ReadPart(file: part.file, number: part.number, window: window.lowerBound..<Int.max)
                 storage.give(outcome.phrases)
                 outcome = Self.read(files[part.file], part: rest, options: options)
@@ -113,10 +113,10 @@ public struct Planner: Sendable {
             }
             let problems = outcome.problems.map { $0.shiftingLines(by: lineOffset) }
             if !options.skipInvalid && !problems.isEmpty {
-                // A bad file stops the plan with its problems. A file read in parts is read again
-                // whole for them, so that they do not depend on where the parts were cut.
-                let whole = part.window == nil ? [] : Self.read(files[part.file], options: options).problems
-                throw AudioCacheError.gathering(whole.isEmpty ? problems : whole)
+                // A bad file stops the plan with its problems: those of the whole file, or of the
+                // rest of it read as one part from where its first bad part starts (the parts
+                // before were clean), so that they never depend on where the parts were cut.
+                throw AudioCacheError.gathering(problems)
             }
             builder.skip(problems)
             mergedBytes += part.size(of: files[part.file])

@@ -9,8 +9,8 @@ public struct WarmOptions: Sendable {
     /// Whether to leave stale entries (rendered with another model, format or settings) as they are.
     public var keepStale: Bool
     /// Voices known before the run to be unusable, with why: their renderings are reported as
-    /// skipped and never requested. The provider's ``SpeechProvider/preflight(characters:voices:allowingOverQuota:)``
-    /// adds the voices its account lacks.
+    /// skipped and never requested. The provider's account check
+    /// (``SpeechProvider/preflight(characters:voices:allowingOverQuota:)``) adds those it lacks.
     public var unavailableVoices: [String: SpeechProviderError]
     /// Whether to start when the provider's account has fewer characters left than the run needs
     /// (it then stops when the provider says the quota is used up).
@@ -211,7 +211,8 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
                 outcomes[job.index] = .skippedVoice(error)
             }
         }
-        let notStarted = stoppedBeforeStart.map { "stopped by \($0.reason)" } ?? "the run ended before it started"
+        let notStarted =
+            stoppedBeforeStart.map { SchedulerState.Stop.error($0).reason } ?? "the run ended before it started"
         for job in allJobs {
             let outcome = outcomes[job.index] ?? .notStarted(notStarted)
             let rendering = job.rendering
