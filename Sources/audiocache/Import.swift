@@ -40,15 +40,9 @@ extension AudioCacheCommand {
             guard !text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) else {
                 throw ValidationError("--text is empty")
             }
-            guard FieldRules.isValidVoiceID(voice) else {
-                throw ValidationError("--voice \"\(voice)\" is not a valid voice id (1-64 of A-Z a-z 0-9 . _ + -)")
-            }
-            guard FieldRules.isValidLanguage(language) else {
-                throw ValidationError("--language \"\(language)\" is not a valid language (1-35 of A-Z a-z 0-9 - _)")
-            }
-            if let model, !FieldRules.isValidModelID(model) {
-                throw ValidationError("--model \"\(model)\" is not a valid model id (1-64 of A-Z a-z 0-9 . _ -)")
-            }
+            try FieldRules.Field.voiceID.validate(voice, flag: "--voice")
+            try FieldRules.Field.language.validate(language, flag: "--language")
+            try FieldRules.Field.modelID.validate(model, flag: "--model")
             if let format {
                 let allowed = format.utf8.allSatisfy {
                     (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)

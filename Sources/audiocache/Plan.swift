@@ -23,15 +23,9 @@ struct ManifestOptions: ParsableArguments {
     var skipInvalid = false
 
     func validate() throws {
-        if let voice, !FieldRules.isValidVoiceID(voice) {
-            throw ValidationError("--voice \"\(voice)\" is not a valid voice id (1-64 of A-Z a-z 0-9 . _ + -)")
-        }
-        if let language, !FieldRules.isValidLanguage(language) {
-            throw ValidationError("--language \"\(language)\" is not a valid language (1-35 of A-Z a-z 0-9 - _)")
-        }
-        if let model, !FieldRules.isValidModelID(model) {
-            throw ValidationError("--model \"\(model)\" is not a valid model id (1-64 of A-Z a-z 0-9 . _ -)")
-        }
+        try FieldRules.Field.voiceID.validate(voice, flag: "--voice")
+        try FieldRules.Field.language.validate(language, flag: "--language")
+        try FieldRules.Field.modelID.validate(model, flag: "--model")
         guard maxTextLength >= 1 else { throw ValidationError("--max-text-length must be at least 1") }
     }
 
@@ -101,5 +95,16 @@ extension AudioCacheCommand {
                 throw ExitStatus.incomplete
             }
         }
+    }
+}
+
+extension FieldRules.Field {
+    /// Refuses a flag's value that breaks the field's rule, in the words manifests use.
+    /// - Parameters:
+    ///   - value: The value, if the flag was given.
+    ///   - flag: The flag, `--voice`.
+    /// - Throws: `ValidationError` (usage, exit 64).
+    func validate(_ value: String?, flag: String) throws {
+        if let value, let problem = problem(with: value) { throw ValidationError("\(flag): \(problem)") }
     }
 }

@@ -49,7 +49,10 @@ import Testing
             (["import", text] + phrase, 65, "text.wav: is not audio this tool recognises"),
             (["import", wav, "--format", "mp3_44100_128"] + phrase, 65, "is wav audio, not mp3_44100_128"),
             (["import", wav, "--text", "Hola", "--language", "es"], 64, "Missing expected argument '--voice"),
-            (["import", wav, "--text", "Hola", "--voice", "../x", "--language", "es"], 64, "is not a valid voice id"),
+            (
+                ["import", wav, "--text", "Hola", "--voice", "../x", "--language", "es"], 64,
+                "--voice: voice_id \"../x\" is not allowed"
+            ),
         ]
         for (arguments, status, message) in cases {
             let result = try await CommandRunner.run(arguments, in: folder.url)

@@ -82,7 +82,7 @@ import Testing
 
     @Test(arguments: [
         (["plan", "/nonexistent/manifests"], Int32(66), "/nonexistent/manifests: no such file or folder"),
-        (["plan", "manifests", "--voice", "../etc"], Int32(64), "--voice \"../etc\" is not a valid voice id"),
+        (["plan", "manifests", "--voice", "../etc"], Int32(64), "--voice: voice_id \"../etc\" is not allowed"),
         (["plan", "manifests", "--max-text-length", "0"], Int32(64), "--max-text-length must be at least 1"),
         (["plan", "manifests", "--cache", "Package.swift"], Int32(64), "is a file, but the cache must be a folder"),
         (["plan", "manifests", "--list"], Int32(64), "--list needs --json"),

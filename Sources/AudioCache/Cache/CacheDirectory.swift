@@ -64,10 +64,11 @@ public actor CacheDirectory {
     var header: CacheIndexHeader
     var totalSize: Int { table.totalSize }
     private var lock: FileLock?
-    private var journal: CacheJournal?
+    /// The journal, open for appending; `nil` when read-only.
+    private let journal: CacheJournal?
     /// Entries stored since `index.json` was written (they live in the journal until the next one).
-    private var putsSinceSnapshot = 0
-    private var dirtyAccesses: Set<CacheKey> = []
+    var putsSinceSnapshot = 0
+    var dirtyAccesses: Set<CacheKey> = []
     private var lookupsSinceFlush = 0
     /// Audio files no entry names any more, deleted after the next index document is written.
     var garbage: [String] = []
@@ -105,17 +106,11 @@ public actor CacheDirectory {
         self.layout = layout
         self.access = access
         self.now = now
+        // Lock, load index.json, replay what the journal adds.
         var lock: FileLock?
         var removedTemporary = 0
         if access == .readWrite {
-            try FileSystem.makeFolder(layout.root)
-            try FileSystem.makeFolder(layout.temporaryFolder)
-            try FileSystem.makeFolder(layout.audioFolder)
-            lock = try FileLock(path: layout.lockPath, purpose: "cache folder \(layout.root)")
-            for name in try FileSystem.contents(of: layout.temporaryFolder) {
-                try FileSystem.removeFile(layout.temporaryFolder + "/" + name)
-                removedTemporary += 1
-            }
+            (lock, removedTemporary) = try Self.lockFolder(layout)
         } else if FileSystem.inspect(layout.root).kind == .file {
             throw AudioCacheError(
                 .usage,
@@ -123,114 +118,38 @@ public actor CacheDirectory {
                 "is a file, but the cache must be a folder"
             )
         }
-        let started = CacheTimestamp.truncated(now())
-        var header = CacheIndexHeader(keyScheme: keyScheme, startingAt: started)
-        var table = CacheTable()
-        var usedTable = false
-        if FileSystem.inspect(layout.indexPath).kind != .missing {
-            (header, table, usedTable) = try Self.loadIndex(layout: layout, writable: access == .readWrite)
-        }
-        var replayed = 0
-        var garbage: [String] = []
-        var dropped: String?
-        var puts = 0
-        let journal = try CacheIndexReader.readJournal(at: layout.journalPath)
-        if let journal, journal.generation == header.generation {
-            for record in journal.records {
-                switch record {
-                case .put(let entry, let replaced):
-                    table.put(entry)
-                    puts += 1
-                    if let replaced, replaced != entry.path { garbage.append(replaced) }
-                case .touch(let key, let lastAccessed, let count):
-                    table.touch(key, lastAccessed: CacheTimestamp.milliseconds(lastAccessed), accessCount: count)
-                case .stats(let hits, let misses, let since):
-                    header.hits = hits
-                    header.misses = misses
-                    header.statsSince = since
+        do throws(AudioCacheError) {
+            var header = CacheIndexHeader(keyScheme: keyScheme, startingAt: CacheTimestamp.truncated(now()))
+            var table = CacheTable()
+            var usedTable = false
+            if FileSystem.inspect(layout.indexPath).kind != .missing {
+                (header, table, usedTable) = try Self.loadIndex(layout: layout, writable: access == .readWrite)
+            } else if access == .readWrite {
+                // A new cache: an empty index.json from the start, for runtimes that read it.
+                try FileSystem.writeAtomically(layout.indexPath, through: layout.temporaryFolder) {
+                    write throws(AudioCacheError) in
+                    _ = try CacheIndexWriter.writeDocument(header: header, table: CacheTable(), to: write)
                 }
-                replayed += 1
             }
-            dropped = journal.problem?.description
-        }
-        var journalHandle: CacheJournal?
-        if access == .readWrite {
-            do throws(AudioCacheError) {
-                if FileSystem.inspect(layout.indexPath).kind == .missing {
-                    // A new cache: an empty index.json from the start, for runtimes that read it.
-                    try FileSystem.writeAtomically(layout.indexPath, through: layout.temporaryFolder) {
-                        write throws(AudioCacheError) in
-                        _ = try CacheIndexWriter.writeDocument(header: header, table: CacheTable(), to: write)
-                    }
-                }
-                if let journal, journal.generation == header.generation {
-                    // Go on appending after the last complete record; a torn one is cut off.
-                    journalHandle = try CacheJournal.resume(
-                        layout.journalPath,
-                        truncatingTo: journal.validLength,
-                        records: replayed
-                    )
-                } else {
-                    // No journal, or one that index.json already holds: start an empty one.
-                    journalHandle = try CacheJournal.start(layout: layout, generation: header.generation)
-                }
-            } catch {
-                lock?.release()
-                throw error
-            }
-        }
-        self.header = header
-        self.table = table
-        self.keyScheme = header.keyScheme
-        self.garbage = garbage
-        self.putsSinceSnapshot = puts
-        self.lock = lock
-        self.journal = journalHandle
-        self.openReport = OpenReport(
-            removedTemporaryFiles: removedTemporary,
-            replayedRecords: replayed,
-            droppedRecord: dropped,
-            usedTable: usedTable
-        )
-    }
-
-    /// Reads `index.json`: from its table file when that describes it, else by parsing it (and,
-    /// when writable, writing the table file for next time).
-    private static func loadIndex(
-        layout: CacheLayout,
-        writable: Bool
-    ) throws(AudioCacheError) -> (
-        CacheIndexHeader, CacheTable, Bool
-    ) {
-        let documentSize = FileSystem.inspect(layout.indexPath).size
-        guard let document = IndexDocument(path: layout.indexPath) else {
-            throw AudioCacheError.system("cannot open", at: layout.indexPath)
-        }
-        if let header = CacheIndexReader.readHeader(at: layout.indexPath),
-            var table = CacheTableFile.read(
-                at: layout.tablePath,
-                generation: header.generation,
-                documentSize: documentSize
+            let journal = try CacheJournal.open(layout, following: header.generation, writable: access == .readWrite)
+            let replay = journal.replay(into: &table, header: &header)
+            self.header = header
+            self.table = table
+            self.keyScheme = header.keyScheme
+            self.garbage = replay.replacedFiles
+            self.putsSinceSnapshot = replay.puts
+            self.journal = access == .readWrite ? journal : nil
+            self.openReport = OpenReport(
+                removedTemporaryFiles: removedTemporary,
+                replayedRecords: replay.records,
+                droppedRecord: replay.dropped?.description,
+                usedTable: usedTable
             )
-        {
-            table.setDocument(document)
-            return (header, table, true)
+        } catch {
+            lock?.release()
+            throw error
         }
-        var table = CacheTable()
-        let header = try CacheIndexReader.readDocument(
-            at: layout.indexPath,
-            reserve: { table.reserveCapacity($0) },
-            each: { entry, range in table.put(entry, documentRange: range) }
-        )
-        table.setDocument(document)
-        if writable {
-            let generation = header.generation
-            try FileSystem.writeAtomically(layout.tablePath, through: layout.temporaryFolder) {
-                write throws(AudioCacheError) in
-                try CacheTableFile.write(table, generation: generation, documentSize: documentSize, to: write)
-            }
-        }
-        return (header, table, false)
+        self.lock = lock
     }
 
     // MARK: Lookup
@@ -312,145 +231,6 @@ public actor CacheDirectory {
         }
     }
 
-    // MARK: Store
-
-    /// What to store with an audio payload.
-    public struct StoreRequest: Sendable {
-        /// The original text (the key is computed from it).
-        public var text: String
-        /// The voice.
-        public var voiceID: String
-        /// The language.
-        public var language: String
-        /// What was rendered; its text is what was sent.
-        public var rendering: RenderingDescription
-        /// Where the audio came from.
-        public var source: AudioSource
-        /// Whether eviction and TTL leave the entry alone.
-        public var isPinned: Bool
-        /// What the provider said about the request.
-        public var response: ProviderResponse?
-
-        /// Creates a request.
-        /// - Parameters:
-        ///   - text: The original text.
-        ///   - voiceID: The voice.
-        ///   - language: The language.
-        ///   - rendering: What was rendered.
-        ///   - source: Synthesized or recorded.
-        ///   - isPinned: `true` for pre-warmed and recorded audio.
-        ///   - response: What the provider said about the request.
-        public init(
-            text: String,
-            voiceID: String,
-            language: String,
-            rendering: RenderingDescription,
-            source: AudioSource = .tts,
-            isPinned: Bool = true,
-            response: ProviderResponse? = nil
-        ) {
-            self.text = text
-            self.voiceID = voiceID
-            self.language = language
-            self.rendering = rendering
-            self.source = source
-            self.isPinned = isPinned
-            self.response = response
-        }
-    }
-
-    /// Stores audio under the key of `request`'s text, voice and language, replacing what the key
-    /// held (keeping the key's access history). The audio is on disk and journaled when this
-    /// returns.
-    ///
-    /// When an unpinned store takes the cache past ``CacheConfiguration/maxSizeBytes``, the least
-    /// recently used unpinned entries are evicted down to nine tenths of it (the new entry is the
-    /// most recent, so it stays unless it alone is too big).
-    /// - Parameters:
-    ///   - audio: The audio payload; its first bytes must match its format.
-    ///   - request: What to record with it.
-    /// - Returns: The new entry.
-    /// - Throws: ``AudioCacheError``: bad data for an empty or unrecognised payload or an unsafe
-    ///   voice or language, usage for a read-only cache, I/O errors.
-    @discardableResult
-    public func store(_ audio: [UInt8], for request: StoreRequest) throws(AudioCacheError) -> CacheEntry {
-        try requireWritable()
-        guard FieldRules.isValidVoiceID(request.voiceID) else {
-            throw AudioCacheError(
-                .badData,
-                "voice id \"\(request.voiceID)\" is not valid (1-64 of A-Z a-z 0-9 . _ + -)"
-            )
-        }
-        guard FieldRules.isValidLanguage(request.language) else {
-            throw AudioCacheError(.badData, "language \"\(request.language)\" is not valid (1-35 of A-Z a-z 0-9 - _)")
-        }
-        guard !request.text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) else {
-            throw AudioCacheError(.badData, "the text is empty")
-        }
-        guard let container = AudioContainer.detect(audio, declaredAs: request.rendering.outputFormat) else {
-            throw AudioCacheError(
-                .badData,
-                "the payload (\(audio.count) bytes) is not \(request.rendering.outputFormat) audio; nothing was stored"
-            )
-        }
-        let key = keyScheme.key(text: request.text, voiceID: request.voiceID, language: request.language)
-        let sha256 = SHA256Hash(of: audio)
-        let path = CacheLayout.audioPath(key: key, sha256: sha256, container: container)
-        let absolute = layout.absolute(path)
-        let previous = table.slot(of: key).map { table.publicRecord($0) }
-        var wroteFile = false
-        if previous?.path != path || FileSystem.inspect(absolute).kind != .file {
-            let folder = String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.endIndex)])
-            try FileSystem.makeFolder(folder)
-            try FileSystem.writeAtomically(absolute, through: layout.temporaryFolder, bytes: audio)
-            wroteFile = previous?.path != path
-        }
-        let date = CacheTimestamp.truncated(now())
-        let expiresAt: Date? =
-            request.isPinned || configuration.ttlSeconds == 0
-            ? nil : date.addingTimeInterval(TimeInterval(configuration.ttlSeconds))
-        let entry = CacheEntry(
-            key: key,
-            path: path,
-            size: audio.count,
-            sha256: sha256,
-            mimeType: container.mimeType,
-            audioFormat: request.rendering.outputFormat,
-            createdAt: date,
-            lastAccessed: previous?.lastAccessed ?? date,
-            accessCount: previous?.accessCount ?? 0,
-            expiresAt: expiresAt,
-            isPinned: request.isPinned,
-            source: request.source,
-            text: CacheEntry.displayText(request.text),
-            voiceID: request.voiceID,
-            language: request.language,
-            rendering: request.rendering,
-            response: request.response
-        )
-        let replaced = previous.flatMap { $0.path == path ? nil : $0.path }
-        do {
-            try appendToJournal(CacheIndexWriter.putRecord(entry, replacing: replaced), flush: true)
-        } catch {
-            // No entry names the new file (a full disk, say): it goes, so the folder verifies clean.
-            if wroteFile { try? FileSystem.removeFile(absolute) }
-            throw error
-        }
-        table.put(entry)
-        putsSinceSnapshot += 1
-        dirtyAccesses.remove(key)
-        if let replaced { garbage.append(replaced) }
-        if configuration.maxSizeBytes > 0 && totalSize > configuration.maxSizeBytes && !entry.isPinned {
-            // The reference Python implementation's behaviour: a cache that outgrows its maximum
-            // drops what is used least, here down to nine tenths of the maximum so that the next
-            // stores do not each rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
-            try evict(toFit: configuration.maxSizeBytes / 10 * 9)
-        } else if putsSinceSnapshot > max(10_000, table.count / 2) {
-            try writeSnapshotAndStartJournal()
-        }
-        return entry
-    }
-
     // MARK: Flushing and closing
 
     /// Writes pending access statistics and counters to the journal.
@@ -480,7 +260,6 @@ public actor CacheDirectory {
         defer {
             isClosed = true
             journal?.close()
-            journal = nil
             lock?.release()
         }
         guard access == .readWrite else { return }
@@ -500,7 +279,6 @@ public actor CacheDirectory {
     func abandon() {
         isClosed = true
         journal?.close()
-        journal = nil
         lock?.release()
     }
 
@@ -512,35 +290,32 @@ public actor CacheDirectory {
 
     private func flushAccesses() throws(AudioCacheError) {
         lookupsSinceFlush = 0
-        var bytes: [UInt8] = []
+        var records: [CacheJournal.Record] = []
         for key in dirtyAccesses.sorted() {
             guard let slot = table.slot(of: key) else { continue }
             let record = table.records[slot]
-            bytes += CacheIndexWriter.touchRecord(
-                key: key,
-                lastAccessed: record.lastAccessed,
-                accessCount: record.accessCount
-            )
+            let lastAccessed = CacheTimestamp.date(milliseconds: record.lastAccessed)
+            records.append(.touch(key, lastAccessed: lastAccessed, accessCount: record.accessCount))
         }
-        let countersChanged = !dirtyAccesses.isEmpty || header.hits + header.misses > 0
+        if !dirtyAccesses.isEmpty || header.hits + header.misses > 0 {
+            records.append(.stats(hits: header.hits, misses: header.misses, since: header.statsSince))
+        }
         dirtyAccesses.removeAll()
-        if countersChanged { bytes += CacheIndexWriter.statsRecord(header) }
-        guard !bytes.isEmpty else { return }
-        try appendToJournal(bytes, flush: false)
+        try appendToJournal(records, flush: false)
     }
 
-    private func appendToJournal(_ bytes: [UInt8], flush: Bool) throws(AudioCacheError) {
+    func appendToJournal(_ records: [CacheJournal.Record], flush: Bool) throws(AudioCacheError) {
         guard let journal else {
             throw AudioCacheError(.io, at: SourceLocation(file: layout.journalPath), "is not open")
         }
-        try journal.append(bytes, flush: flush)
+        try journal.append(records, flush: flush)
     }
 
     /// Writes `index.json` and its table from memory (one generation on), starts an empty journal
     /// after it, then deletes the files that only older documents named.
     func writeSnapshotAndStartJournal() throws(AudioCacheError) {
+        // Nothing may be appended to the journal from here until it follows the new index.json.
         journal?.close()
-        journal = nil
         header.generation += 1
         header.updatedAt = CacheTimestamp.truncated(now())
         let written = header
@@ -560,7 +335,7 @@ public actor CacheDirectory {
             write throws(AudioCacheError) in
             try CacheTableFile.write(moved, generation: written.generation, documentSize: documentSize, to: write)
         }
-        journal = try CacheJournal.start(layout: layout, generation: header.generation)
+        try journal?.truncate(following: header.generation)
         putsSinceSnapshot = 0
         var everyPath: Set<String>?
         for path in garbage where CacheLayout.isSafeAudioPath(path) {

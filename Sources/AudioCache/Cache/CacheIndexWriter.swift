@@ -46,7 +46,7 @@ enum CacheIndexWriter {
         writer.key("key_scheme")
         writer.string(header.keyScheme.rawValue)
         writer.key("stats")
-        writeStats(header, to: &writer)
+        writeStats(hits: header.hits, misses: header.misses, since: header.statsSince, to: &writer)
         writer.key("updated_at")
         writer.timestamp(header.updatedAt)
         writer.key("entries")
@@ -125,14 +125,14 @@ enum CacheIndexWriter {
     }
 
     /// The `stats` object: when counting started, hits and misses.
-    static func writeStats(_ header: CacheIndexHeader, to writer: inout JSONWriter) {
+    static func writeStats(hits: Int, misses: Int, since: Date, to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("hits")
-        writer.int(header.hits)
+        writer.int(hits)
         writer.key("misses")
-        writer.int(header.misses)
+        writer.int(misses)
         writer.key("since")
-        writer.timestamp(header.statsSince)
+        writer.timestamp(since)
         writer.endObject()
     }
 
@@ -191,57 +191,6 @@ enum CacheIndexWriter {
             writer.endObject()
         }
         writer.endObject()
-    }
-
-    /// A journal record, one line: `{"op":"begin","generation":N}`.
-    static func beginRecord(generation: Int) -> [UInt8] {
-        record("begin") {
-            $0.key("generation")
-            $0.int(generation)
-        }
-    }
-
-    /// A journal record for a stored entry, naming the file it replaced, if any.
-    static func putRecord(_ entry: CacheEntry, replacing replaced: String?) -> [UInt8] {
-        record("put") { writer in
-            writer.key("entry")
-            writeEntry(entry, to: &writer)
-            if let replaced {
-                writer.key("replaces")
-                writer.string(replaced)
-            }
-        }
-    }
-
-    /// A journal record for an entry's access statistics.
-    static func touchRecord(key: CacheKey, lastAccessed: Int64, accessCount: Int) -> [UInt8] {
-        record("touch") { writer in
-            writer.key("key")
-            writer.string(key)
-            writer.key("last_accessed")
-            writer.timestamp(CacheTimestamp.date(milliseconds: lastAccessed))
-            writer.key("access_count")
-            writer.int(accessCount)
-        }
-    }
-
-    /// A journal record for the hit and miss counters.
-    static func statsRecord(_ header: CacheIndexHeader) -> [UInt8] {
-        record("stats") { writer in
-            writer.key("stats")
-            writeStats(header, to: &writer)
-        }
-    }
-
-    private static func record(_ operation: StaticString, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
-        var writer = JSONWriter(compact: true)
-        writer.beginObject()
-        writer.key("op")
-        writer.string(operation.description)
-        body(&writer)
-        writer.endObject()
-        writer.newline()
-        return writer.bytes
     }
 }
 

@@ -4,6 +4,55 @@
 /// safe set of characters: nothing that could form a path (`/`, `..` segments), a query, a header
 /// or a line break ever passes.
 package enum FieldRules {
+    /// A field that names something, with its rule worded once for every place that checks it
+    /// (manifests, `import`, ``CacheDirectory/store(_:for:)``, the command-line defaults).
+    package enum Field: Sendable {
+        case voiceID
+        case language
+        case modelID
+        case phraseID
+
+        /// The field's name in manifests and the index.
+        package var name: String {
+            switch self {
+            case .voiceID: "voice_id"
+            case .language: "language"
+            case .modelID: "model_id"
+            case .phraseID: "id"
+            }
+        }
+
+        /// What a valid value is.
+        package var rule: String {
+            switch self {
+            case .voiceID: "1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"
+            case .language: "1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"
+            case .modelID: "1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+            case .phraseID: "1-256 characters and no control characters"
+            }
+        }
+
+        /// Whether `value` follows the rule.
+        package func accepts(_ value: String) -> Bool {
+            switch self {
+            case .voiceID: isValidVoiceID(value)
+            case .language: isValidLanguage(value)
+            case .modelID: isValidModelID(value)
+            case .phraseID: isValidPhraseID(value)
+            }
+        }
+
+        /// What is wrong with `value`: `voice_id "a/b" is not allowed; use 1-64 of …`.
+        package func refusal(of value: String) -> String {
+            "\(name) \(quoted(value)) is not allowed; use \(rule)"
+        }
+
+        /// ``refusal(of:)`` when `value` breaks the rule, else `nil`.
+        package func problem(with value: String) -> String? {
+            accepts(value) ? nil : refusal(of: value)
+        }
+    }
+
     /// Voice ids: 1–64 of `A–Z a–z 0–9 . _ + -`, starting with a letter or digit.
     package static func isValidVoiceID(_ value: String) -> Bool {
         isSafe(

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// The valid phrases of one file with their cache keys, stored compactly: one fixed-size record
 /// per phrase, texts and ids in one ``ByteStore``, voices, languages and models numbered.
 ///
@@ -27,9 +29,9 @@ struct KeyedPhrases: Sendable {
     private(set) var entries: [Entry] = []
     private(set) var strings = ByteStore()
     /// The voice and language pairs, numbered in order of first use.
-    private(set) var groups = Numbering<GroupKey>()
+    private(set) var groups = OrderedSet<GroupKey>()
     /// The models, numbered in order of first use.
-    private(set) var models = Numbering<String>()
+    private(set) var models = OrderedSet<String>()
     /// Each phrase's tags, when they are kept; empty otherwise.
     private(set) var tags: [[String: String]] = []
 
@@ -85,8 +87,8 @@ struct KeyedPhrases: Sendable {
     consuming func emptied() -> KeyedPhrases {
         entries.removeAll(keepingCapacity: true)
         strings.removeAll()
-        groups.removeAll()
-        models.removeAll()
+        groups.removeAll(keepingCapacity: true)
+        models.removeAll(keepingCapacity: true)
         tags.removeAll(keepingCapacity: true)
         return self
     }
@@ -138,12 +140,12 @@ struct KeyedPhrases: Sendable {
     func phrases(path: String) -> [Phrase] {
         entries.indices.map { index in
             let entry = entries[index]
-            let group = groups.values[Int(entry.group)]
+            let group = groups.elements[Int(entry.group)]
             return Phrase(
                 text: strings.string(entry.text) ?? "",
                 voiceID: group.voiceID,
                 language: group.language,
-                modelID: entry.model < 0 ? nil : models.values[Int(entry.model)],
+                modelID: entry.model < 0 ? nil : models.elements[Int(entry.model)],
                 id: strings.string(entry.id),
                 tags: index < tags.count ? tags[index] : [:],
                 location: SourceLocation(

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// Collects the phrases one manifest file yields: applies the outer defaults, validates every
 /// field and keeps either the phrase (with its cache key) or a problem naming its line.
 ///
@@ -133,11 +135,7 @@ struct ManifestSink: Sendable {
             group = known
         } else {
             guard FieldRules.isValidVoiceID(voiceID) else {
-                return report(
-                    problem(
-                        "voice_id \(quoted(voiceID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit"
-                    )
-                )
+                return report(problem(FieldRules.Field.voiceID.refusal(of: voiceID)))
             }
             guard let language = defaults.language ?? outerDefaults.language else {
                 return report(
@@ -145,11 +143,7 @@ struct ManifestSink: Sendable {
                 )
             }
             guard FieldRules.isValidLanguage(language) else {
-                return report(
-                    problem(
-                        "language \(quoted(language)) is not allowed; use 1-35 of A-Z a-z 0-9 - _ starting with a letter or digit"
-                    )
-                )
+                return report(problem(FieldRules.Field.language.refusal(of: language)))
             }
             group = keyed.group(voiceID: voiceID, language: language)
             recentGroups.insert(group, for: voiceID, language)
@@ -160,25 +154,17 @@ struct ManifestSink: Sendable {
                 model = known
             } else {
                 guard FieldRules.isValidModelID(modelID) else {
-                    return report(
-                        problem(
-                            "model_id \(quoted(modelID)) is not allowed; use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-                        )
-                    )
+                    return report(problem(FieldRules.Field.modelID.refusal(of: modelID)))
                 }
                 model = keyed.model(modelID)
                 recentModels.insert(model, for: modelID, "")
             }
         }
         if let id, !FieldRules.isValidPhraseID(utf8: id) {
-            return report(
-                problem(
-                    "id \(quoted(String(decoding: id, as: UTF8.self))) is not allowed; use 1-256 characters and no control characters"
-                )
-            )
+            return report(problem(FieldRules.Field.phraseID.refusal(of: String(decoding: id, as: UTF8.self))))
         }
         while groupSuffixEnds.count <= Int(group) {
-            let groupKey = keyed.groups.values[groupSuffixEnds.count]
+            let groupKey = keyed.groups.elements[groupSuffixEnds.count]
             groupSuffixes += hasher.groupSuffix(voiceID: groupKey.voiceID, language: groupKey.language)
             groupSuffixEnds.append(groupSuffixes.count)
         }

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// Merges keyed phrases, file by file, into a ``Plan``: deduplicates by key, counts per voice and
 /// language, and notices collisions and id conflicts.
 ///
@@ -11,8 +13,8 @@ struct PlanBuilder: Sendable {
     private var indexByKey = OpenHashTable()
     /// The voice and language pairs and the models, numbered; the plan's `groups` and
     /// `modelNames` when it is finished.
-    private var groups = Numbering<GroupKey>()
-    private var models = Numbering<String>()
+    private var groups = OrderedSet<GroupKey>()
+    private var models = OrderedSet<String>()
     private var phrasesPerGroup: [Int] = []
     private var collided: Set<Int32> = []
     /// The first source of each id (within a group), by a 64-bit hash of the id and group; equal
@@ -82,8 +84,8 @@ struct PlanBuilder: Sendable {
         if !continuing { list.occurrences.files.append(file) }
         let fileIndex = Int32(list.occurrences.files.count - 1)
         let lineOffset = Int32(clamping: lineOffset)
-        let groups = phrases.groups.values.map { group($0) }
-        let models = phrases.models.values.map { self.models.number(of: $0).number }
+        let groups = phrases.groups.elements.map { group($0) }
+        let models = phrases.models.elements.map { self.models.number(of: $0).number }
         // Moved out for the loop, so that their look-ups can read the rest of `self`.
         var keys = indexByKey
         var ids = firstSourceByID
@@ -223,8 +225,8 @@ struct PlanBuilder: Sendable {
     consuming func finish(keyScheme: KeyScheme, inventory: some CacheInventory) -> Plan {
         var finished = list
         list = RenderingList()
-        finished.groups = groups.values
-        finished.modelNames = models.values
+        finished.groups = groups.elements
+        finished.modelNames = models.elements
         finished.statuses = inventory.statuses(of: finished)
         var counts = [PlanCounts](repeating: PlanCounts(), count: finished.groups.count)
         for (index, count) in phrasesPerGroup.enumerated() { counts[index].phrases = count }
