@@ -246,7 +246,7 @@ extension AudioCacheCommand {
                 }
             }
             if json {
-                FileHandle.standardOutput.write(result.jsonData())
+                FileHandle.standardOutput.write(try result.jsonData())
             } else if !quiet || result.exitCode != 0 {
                 print(result.summaryText)
             }

@@ -156,18 +156,11 @@ public struct CacheConfiguration: Sendable, Hashable {
         } catch {
             throw .missingInput(path, "cannot read the configuration file")
         }
-        let object: [String: Any]
+        let object: [String: FileValue]
         do {
-            guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw AudioCacheError(
-                    .usage,
-                    at: SourceLocation(file: path),
-                    "a configuration file holds one JSON object"
-                )
-            }
-            object = parsed
-        } catch let error as AudioCacheError {
-            throw error
+            object = try JSONDecoder().decode([String: FileValue].self, from: data)
+        } catch DecodingError.typeMismatch {
+            throw AudioCacheError(.usage, at: SourceLocation(file: path), "a configuration file holds one JSON object")
         } catch {
             throw AudioCacheError(.usage, at: SourceLocation(file: path), "is not valid JSON")
         }
@@ -176,29 +169,27 @@ public struct CacheConfiguration: Sendable, Hashable {
             func bad(_ expected: String) -> AudioCacheError {
                 AudioCacheError(.usage, at: SourceLocation(file: path), "\"\(name)\" must be \(expected)")
             }
-            switch name {
-            case "enabled":
-                guard let flag = value as? Bool else { throw bad("true or false") }
+            switch (name, value) {
+            case ("enabled", .bool(let flag)):
                 overrides.isEnabled = flag
-            case "dir":
-                guard let text = value as? String, !text.isEmpty else { throw bad("a folder path") }
+            case ("enabled", _):
+                throw bad("true or false")
+            case ("dir", .string(let text)) where !text.isEmpty:
                 overrides.directory = text
-            case "ttl":
-                if let text = value as? String, let seconds = ByteCount.parseDuration(text) {
-                    overrides.ttlSeconds = seconds
-                } else if let number = value as? Int, number >= 0, !(value is Bool) {
-                    overrides.ttlSeconds = number
-                } else {
-                    throw bad("seconds (0 = never) or a duration such as \"12h\"")
-                }
-            case "max_size":
-                if let text = value as? String, let bytes = ByteCount.parse(text) {
-                    overrides.maxSizeBytes = bytes
-                } else if let number = value as? Int, number >= 0, !(value is Bool) {
-                    overrides.maxSizeBytes = number
-                } else {
-                    throw bad("bytes (0 = no limit) or a size such as \"500MB\"")
-                }
+            case ("dir", _):
+                throw bad("a folder path")
+            case ("ttl", .string(let text)) where ByteCount.parseDuration(text) != nil:
+                overrides.ttlSeconds = ByteCount.parseDuration(text)
+            case ("ttl", .integer(let number)) where number >= 0:
+                overrides.ttlSeconds = number
+            case ("ttl", _):
+                throw bad("seconds (0 = never) or a duration such as \"12h\"")
+            case ("max_size", .string(let text)) where ByteCount.parse(text) != nil:
+                overrides.maxSizeBytes = ByteCount.parse(text)
+            case ("max_size", .integer(let number)) where number >= 0:
+                overrides.maxSizeBytes = number
+            case ("max_size", _):
+                throw bad("bytes (0 = no limit) or a size such as \"500MB\"")
             default:
                 throw AudioCacheError(
                     .usage,
@@ -208,6 +199,27 @@ public struct CacheConfiguration: Sendable, Hashable {
             }
         }
         return overrides
+    }
+
+    /// A value of the configuration file, as far as the settings care.
+    private enum FileValue: Decodable {
+        case bool(Bool)
+        case integer(Int)
+        case string(String)
+        case other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                self = .bool(flag)
+            } else if let number = try? container.decode(Int.self) {
+                self = .integer(number)
+            } else if let text = try? container.decode(String.self) {
+                self = .string(text)
+            } else {
+                self = .other
+            }
+        }
     }
 
     static func parseBool(_ text: String) -> Bool? {

@@ -293,34 +293,125 @@ extension ElevenLabsProvider {
     }
 }
 
-/// The `status` and `message` of an ElevenLabs error body, however it is shaped.
+/// The `status` and `message` of an ElevenLabs error body, however it is shaped:
+/// `{"detail": {"status", "message"}}`, `{"detail": "text"}`, FastAPI's validation list
+/// `{"detail": [{"loc": [...], "msg": "..."}]}`, or `status` (or `code`) and `message` at the top.
+/// A body that is none of these (HTML from a proxy, nothing) gives neither.
 struct ErrorDetail: Sendable, Hashable {
     var status: String?
     var message: String?
 
     init(body: [UInt8]) {
-        guard !body.isEmpty, let object = try? JSONSerialization.jsonObject(with: Data(body), options: []) else {
+        guard !body.isEmpty, let decoded = try? JSONDecoder().decode(Body.self, from: Data(body)) else {
             status = nil
             message = nil
             return
         }
-        var root = object as? [String: Any] ?? [:]
-        if let detail = root["detail"] as? [String: Any] {
-            root = detail
-        } else if let text = root["detail"] as? String {
+        switch decoded.detail {
+        case .text(let text):
             status = nil
             message = text
-            return
-        } else if let list = root["detail"] as? [Any] {
+        case .list(let items):
             status = nil
-            message = list.compactMap { item -> String? in
-                guard let item = item as? [String: Any], let text = item["msg"] as? String else { return nil }
-                let location = (item["loc"] as? [Any])?.map { "\($0)" }.joined(separator: ".")
+            message = items.compactMap { item in
+                guard let text = item.msg else { return nil }
+                let location = item.loc?.map(\.description).joined(separator: ".")
                 return location.map { "\($0): \(text)" } ?? text
             }.joined(separator: "; ")
-            return
+        case .fields(let fields):
+            status = fields.status ?? fields.code
+            message = fields.message
+        case nil:
+            status = decoded.fields.status ?? decoded.fields.code
+            message = decoded.fields.message
         }
-        status = (root["status"] as? String) ?? (root["code"] as? String)
-        message = root["message"] as? String
+    }
+
+    /// `status`, `code` and `message`; a field of another type counts as missing.
+    private struct Fields: Decodable {
+        var status: String?
+        var code: String?
+        var message: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status, code, message
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            status = try? container.decodeIfPresent(String.self, forKey: .status)
+            code = try? container.decodeIfPresent(String.self, forKey: .code)
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+        }
+    }
+
+    private enum Detail: Decodable {
+        case text(String)
+        case list([Item])
+        case fields(Fields)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) {
+                self = .text(text)
+            } else if let items = try? container.decode([Item].self) {
+                self = .list(items)
+            } else {
+                self = .fields(try container.decode(Fields.self))
+            }
+        }
+    }
+
+    /// One problem of a validation error: where (`["body", "text"]`) and what.
+    private struct Item: Decodable {
+        var loc: [Location]?
+        var msg: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            loc = try? container.decodeIfPresent([Location].self, forKey: .loc)
+            msg = try? container.decodeIfPresent(String.self, forKey: .msg)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case loc, msg
+        }
+    }
+
+    /// A field name or an index in a validation error's location.
+    private enum Location: Decodable, CustomStringConvertible {
+        case name(String)
+        case index(Int)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let index = try? container.decode(Int.self) {
+                self = .index(index)
+            } else {
+                self = .name(try container.decode(String.self))
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .name(let name): name
+            case .index(let index): "\(index)"
+            }
+        }
+    }
+
+    private struct Body: Decodable {
+        var detail: Detail?
+        var fields: Fields
+
+        enum CodingKeys: String, CodingKey {
+            case detail
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            detail = try? container.decodeIfPresent(Detail.self, forKey: .detail)
+            fields = try Fields(from: decoder)
+        }
     }
 }

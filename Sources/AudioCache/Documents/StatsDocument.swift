@@ -1,0 +1,124 @@
+import Foundation
+
+/// The statistics document: what `audiocache stats --json` prints and
+/// `GET /api/audio-cache/stats` returns (docs/cache-commands.md).
+struct StatsDocument: Encodable {
+    struct Group: Encodable {
+        var name: String
+        var entries: Int
+        var bytes: Int
+        var accesses: Int
+    }
+
+    struct Entry: Encodable {
+        var key: CacheKey
+        var voiceID: String
+        var language: String
+        var accessCount: Int
+        var lastAccessed: Date
+        var size: Int
+        var pinned: Bool
+        var source: AudioSource
+        var text: String
+        var path: String
+
+        enum CodingKeys: String, CodingKey {
+            case key, language, size, pinned, source, text, path
+            case voiceID = "voice_id"
+            case accessCount = "access_count"
+            case lastAccessed = "last_accessed"
+        }
+    }
+
+    var format = "audiocache-stats"
+    var version = 1
+    var cache: String
+    var keyScheme: KeyScheme
+    var entries: Int
+    var totalBytes: Int
+    var maxSizeBytes: Int
+    var pinnedEntries: Int
+    var expiredEntries: Int
+    var hits: Int
+    var misses: Int
+    var hitRate: Double?
+    var since: Date
+    var voices: [Group]
+    var languages: [Group]
+    var mostAccessed: [Entry]
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, cache, entries, hits, misses, since, voices, languages
+        case keyScheme = "key_scheme"
+        case totalBytes = "total_bytes"
+        case maxSizeBytes = "max_size_bytes"
+        case pinnedEntries = "pinned_entries"
+        case expiredEntries = "expired_entries"
+        case hitRate = "hit_rate"
+        case mostAccessed = "most_accessed"
+    }
+
+    init(_ stats: CacheStats) {
+        cache = stats.directory
+        keyScheme = stats.keyScheme
+        entries = stats.entries
+        totalBytes = stats.totalBytes
+        maxSizeBytes = stats.maxSizeBytes
+        pinnedEntries = stats.pinnedEntries
+        expiredEntries = stats.expiredEntries
+        hits = stats.hits
+        misses = stats.misses
+        hitRate = stats.hitRate
+        since = stats.since
+        func groups(_ groups: [CacheStats.Group]) -> [Group] {
+            groups.map { Group(name: $0.name, entries: $0.entries, bytes: $0.bytes, accesses: $0.accesses) }
+        }
+        voices = groups(stats.voices)
+        languages = groups(stats.languages)
+        mostAccessed = stats.mostAccessed.map { entry in
+            Entry(
+                key: entry.key,
+                voiceID: entry.voiceID,
+                language: entry.language,
+                accessCount: entry.accessCount,
+                lastAccessed: entry.lastAccessed,
+                size: entry.size,
+                pinned: entry.isPinned,
+                source: entry.source,
+                text: entry.text,
+                path: entry.path
+            )
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(version, forKey: .version)
+        try container.encode(cache, forKey: .cache)
+        try container.encode(keyScheme, forKey: .keyScheme)
+        try container.encode(entries, forKey: .entries)
+        try container.encode(totalBytes, forKey: .totalBytes)
+        try container.encode(maxSizeBytes, forKey: .maxSizeBytes)
+        try container.encode(pinnedEntries, forKey: .pinnedEntries)
+        try container.encode(expiredEntries, forKey: .expiredEntries)
+        try container.encode(hits, forKey: .hits)
+        try container.encode(misses, forKey: .misses)
+        // Before the first lookup there is no rate: null, not a missing field.
+        try container.encode(hitRate, forKey: .hitRate)
+        try container.encode(since, forKey: .since)
+        try container.encode(voices, forKey: .voices)
+        try container.encode(languages, forKey: .languages)
+        try container.encode(mostAccessed, forKey: .mostAccessed)
+    }
+}
+
+extension CacheStats {
+    /// The statistics as one JSON document (docs/cache-commands.md): what `audiocache stats --json`
+    /// prints and the management API returns.
+    /// - Returns: The UTF-8 bytes, keys sorted, ending with a line feed.
+    /// - Throws: `EncodingError` only for a number JSON cannot carry, which statistics never hold.
+    public func jsonData() throws -> Data {
+        try DocumentEncoding.data(StatsDocument(self))
+    }
+}

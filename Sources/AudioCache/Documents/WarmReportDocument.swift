@@ -1,0 +1,184 @@
+import Foundation
+
+/// The warm report document: what `audiocache warm --report FILE` writes and `--json` prints
+/// (docs/warm-report.md).
+struct WarmReportDocument: Encodable {
+    struct Characters: Encodable {
+        var billed: Int
+        var budget: Int?
+        var toRender: Int
+
+        enum CodingKeys: String, CodingKey {
+            case billed, budget
+            case toRender = "to_render"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(billed, forKey: .billed)
+            try container.encode(budget, forKey: .budget)  // null when none was set
+            try container.encode(toRender, forKey: .toRender)
+        }
+    }
+
+    struct Counts: Encodable {
+        var alreadyCached: Int
+        var failed: Int
+        var notStarted: Int
+        var rendered: Int
+        var renderings: Int
+        var skippedBudget: Int
+        var skippedVoice: Int
+        var staleKept: Int
+        var toRender: Int
+
+        enum CodingKeys: String, CodingKey {
+            case failed, rendered, renderings
+            case alreadyCached = "already_cached"
+            case notStarted = "not_started"
+            case skippedBudget = "skipped_budget"
+            case skippedVoice = "skipped_voice"
+            case staleKept = "stale_kept"
+            case toRender = "to_render"
+        }
+    }
+
+    struct Requests: Encodable {
+        var maxInFlight: Int
+        var perSecond: Double
+        var retries: Int
+        var sent: Int
+
+        enum CodingKeys: String, CodingKey {
+            case retries, sent
+            case maxInFlight = "max_in_flight"
+            case perSecond = "per_second"
+        }
+    }
+
+    struct Stop: Encodable {
+        var message: String
+        var reason: String
+    }
+
+    struct Failure: Encodable {
+        var attempts: Int
+        var key: CacheKey
+        var language: String
+        var message: String
+        var outcome: String
+        var reason: String
+        var sources: [Source]
+        var text: String
+        var voiceID: String
+
+        enum CodingKeys: String, CodingKey {
+            case attempts, key, language, message, outcome, reason, sources, text
+            case voiceID = "voice_id"
+        }
+    }
+
+    struct Source: Encodable {
+        var file: String
+        var line: Int
+        var column: Int?
+        var id: String?
+    }
+
+    var format = "audiocache-warm-report"
+    var version = 1
+    var cache: String
+    var provider: String
+    var outcome: WarmReport.Outcome
+    var exitCode: Int32
+    var startedAt: Date
+    var finishedAt: Date
+    var durationSeconds: Double
+    var characters: Characters
+    var counts: Counts
+    var requests: Requests
+    var stoppedBy: Stop?
+    var failures: [Failure]
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, cache, provider, outcome, characters, counts, requests, failures
+        case exitCode = "exit_code"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case durationSeconds = "duration_seconds"
+        case stoppedBy = "stopped_by"
+    }
+
+    init(_ report: WarmReport) {
+        cache = report.cache
+        provider = report.provider
+        outcome = report.outcome
+        exitCode = report.exitCode
+        startedAt = report.startedAt
+        finishedAt = report.finishedAt
+        durationSeconds = DocumentEncoding.rounded(report.durationSeconds)
+        characters = Characters(
+            billed: report.charactersBilled,
+            budget: report.characterBudget,
+            toRender: report.charactersToRender
+        )
+        counts = Counts(
+            alreadyCached: report.alreadyCached,
+            failed: report.failed,
+            notStarted: report.notStarted,
+            rendered: report.rendered,
+            renderings: report.renderings,
+            skippedBudget: report.skippedBudget,
+            skippedVoice: report.skippedVoice,
+            staleKept: report.staleKept,
+            toRender: report.toRender
+        )
+        requests = Requests(
+            maxInFlight: report.maxInFlight,
+            perSecond: DocumentEncoding.rounded(report.requestsPerSecond),
+            retries: report.retries,
+            sent: report.requests
+        )
+        stoppedBy = report.stoppedBy.map { Stop(message: $0.message, reason: $0.reason) }
+        failures = report.failures.map { failure in
+            Failure(
+                attempts: failure.attempts,
+                key: failure.key,
+                language: failure.language,
+                message: failure.message,
+                outcome: failure.outcome,
+                reason: failure.reason,
+                sources: failure.sources.map { Source(file: $0.file, line: $0.line, column: $0.column, id: $0.id) },
+                text: failure.text,
+                voiceID: failure.voiceID
+            )
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(version, forKey: .version)
+        try container.encode(cache, forKey: .cache)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        try container.encode(characters, forKey: .characters)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(requests, forKey: .requests)
+        try container.encode(stoppedBy, forKey: .stoppedBy)  // null when nothing stopped the run
+        try container.encode(failures, forKey: .failures)
+    }
+}
+
+extension WarmReport {
+    /// The report as one JSON document (docs/warm-report.md), as `audiocache warm --report` writes it.
+    /// - Returns: The UTF-8 bytes, keys sorted, ending with a line feed.
+    /// - Throws: `EncodingError` only for a number JSON cannot carry, which the report never holds.
+    public func jsonData() throws -> Data {
+        try DocumentEncoding.data(WarmReportDocument(self))
+    }
+}
