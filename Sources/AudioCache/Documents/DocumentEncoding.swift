@@ -29,3 +29,18 @@ enum DocumentEncoding {
         value.isFinite ? (value * 1000).rounded() / 1000 : 0
     }
 }
+
+/// An optional that a document writes as `null` when it is absent: a documented field is always
+/// there (synthesized `Encodable` would leave a `nil` out).
+struct OrNull<Wrapped: Encodable>: Encodable {
+    var value: Wrapped?
+
+    init(_ value: Wrapped?) {
+        self.value = value
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value { try container.encode(value) } else { try container.encodeNil() }
+    }
+}

@@ -41,7 +41,8 @@ struct StatsDocument: Encodable {
     var expiredEntries: Int
     var hits: Int
     var misses: Int
-    var hitRate: Double?
+    /// `null` before the first lookup.
+    var hitRate: OrNull<Double>
     var since: Date
     var voices: [Group]
     var languages: [Group]
@@ -68,7 +69,7 @@ struct StatsDocument: Encodable {
         expiredEntries = stats.expiredEntries
         hits = stats.hits
         misses = stats.misses
-        hitRate = stats.hitRate
+        hitRate = OrNull(stats.hitRate)
         since = stats.since
         func groups(_ groups: [CacheStats.Group]) -> [Group] {
             groups.map { Group(name: $0.name, entries: $0.entries, bytes: $0.bytes, accesses: $0.accesses) }
@@ -89,27 +90,6 @@ struct StatsDocument: Encodable {
                 path: entry.path
             )
         }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(format, forKey: .format)
-        try container.encode(version, forKey: .version)
-        try container.encode(cache, forKey: .cache)
-        try container.encode(keyScheme, forKey: .keyScheme)
-        try container.encode(entries, forKey: .entries)
-        try container.encode(totalBytes, forKey: .totalBytes)
-        try container.encode(maxSizeBytes, forKey: .maxSizeBytes)
-        try container.encode(pinnedEntries, forKey: .pinnedEntries)
-        try container.encode(expiredEntries, forKey: .expiredEntries)
-        try container.encode(hits, forKey: .hits)
-        try container.encode(misses, forKey: .misses)
-        // Before the first lookup there is no rate: null, not a missing field.
-        try container.encode(hitRate, forKey: .hitRate)
-        try container.encode(since, forKey: .since)
-        try container.encode(voices, forKey: .voices)
-        try container.encode(languages, forKey: .languages)
-        try container.encode(mostAccessed, forKey: .mostAccessed)
     }
 }
 

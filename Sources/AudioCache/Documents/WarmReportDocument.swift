@@ -5,19 +5,13 @@ import Foundation
 struct WarmReportDocument: Encodable {
     struct Characters: Encodable {
         var billed: Int
-        var budget: Int?
+        /// `null` when none was set.
+        var budget: OrNull<Int>
         var toRender: Int
 
         enum CodingKeys: String, CodingKey {
             case billed, budget
             case toRender = "to_render"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(billed, forKey: .billed)
-            try container.encode(budget, forKey: .budget)  // null when none was set
-            try container.encode(toRender, forKey: .toRender)
         }
     }
 
@@ -97,7 +91,8 @@ struct WarmReportDocument: Encodable {
     var characters: Characters
     var counts: Counts
     var requests: Requests
-    var stoppedBy: Stop?
+    /// `null` when nothing stopped the run.
+    var stoppedBy: OrNull<Stop>
     var failures: [Failure]
 
     enum CodingKeys: String, CodingKey {
@@ -119,7 +114,7 @@ struct WarmReportDocument: Encodable {
         durationSeconds = DocumentEncoding.rounded(report.durationSeconds)
         characters = Characters(
             billed: report.charactersBilled,
-            budget: report.characterBudget,
+            budget: OrNull(report.characterBudget),
             toRender: report.charactersToRender
         )
         counts = Counts(
@@ -139,7 +134,7 @@ struct WarmReportDocument: Encodable {
             retries: report.retries,
             sent: report.requests
         )
-        stoppedBy = report.stoppedBy.map { Stop(message: $0.message, reason: $0.reason) }
+        stoppedBy = OrNull(report.stoppedBy.map { Stop(message: $0.message, reason: $0.reason) })
         failures = report.failures.map { failure in
             Failure(
                 attempts: failure.attempts,
@@ -153,24 +148,6 @@ struct WarmReportDocument: Encodable {
                 voiceID: failure.voiceID
             )
         }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(format, forKey: .format)
-        try container.encode(version, forKey: .version)
-        try container.encode(cache, forKey: .cache)
-        try container.encode(provider, forKey: .provider)
-        try container.encode(outcome, forKey: .outcome)
-        try container.encode(exitCode, forKey: .exitCode)
-        try container.encode(startedAt, forKey: .startedAt)
-        try container.encode(finishedAt, forKey: .finishedAt)
-        try container.encode(durationSeconds, forKey: .durationSeconds)
-        try container.encode(characters, forKey: .characters)
-        try container.encode(counts, forKey: .counts)
-        try container.encode(requests, forKey: .requests)
-        try container.encode(stoppedBy, forKey: .stoppedBy)  // null when nothing stopped the run
-        try container.encode(failures, forKey: .failures)
     }
 }
 
