@@ -38,7 +38,10 @@ struct DocumentEncodingTests {
                 reason: "timeout",
                 message: "no answer in 30 s",
                 attempts: 3,
-                sources: [PhraseSource(file: "a.csv", line: 2), PhraseSource(file: "b.json", line: 4, column: 7, id: "x")]
+                sources: [
+                    PhraseSource(file: "a.csv", line: 2),
+                    PhraseSource(file: "b.json", line: 4, column: 7, id: "x"),
+                ]
             )
         ]
         return report
