@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AudioCache", targets: ["AudioCache"]),
         .library(name: "AudioCacheProviders", targets: ["AudioCacheProviders"]),
+        .library(name: "AudioCacheServer", targets: ["AudioCacheServer"]),
         .executable(name: "audiocache", targets: ["audiocache"]),
         // Test support (the fake ElevenLabs server, fixture builders), not an API for clients: a
         // product only because the benchmarks, a package of their own under Benchmarks/, can reach
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -48,11 +50,24 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]
         ),
+        .target(
+            name: "AudioCacheServer",
+            dependencies: [
+                "AudioCache",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "audiocache",
             dependencies: [
                 "AudioCache",
                 "AudioCacheProviders",
+                "AudioCacheServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,6 +105,20 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "AudioCache",
+                "AudioCacheServer",
+                "AudioCacheTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "FakeServerTests",
             dependencies: [
                 "AudioCacheTestSupport",
@@ -100,7 +129,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["audiocache", "AudioCache", "AudioCacheTestSupport"],
+            dependencies: [
+                "audiocache",
+                "AudioCache",
+                "AudioCacheTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             exclude: ["Golden"]
         ),
     ]

@@ -1,0 +1,82 @@
+import AudioCache
+import Hummingbird
+import Logging
+
+/// Builds the audio cache's HTTP service: what `audiocache serve` runs, and what the tests start.
+///
+/// Routes (docs/openapi.yaml):
+/// - `GET`/`HEAD /api/audio/{key}`: a cached entry's audio (``AudioFileResponder``).
+/// - `GET /api/audio-cache/stats`, `POST /api/audio-cache/clear`, `/invalidate`, `/evict`,
+///   `DELETE /api/audio-cache/entries/{key}`: management, behind `Authorization: Bearer`.
+/// - `GET /health` (the process is up), `GET /ready` (the cache is open; what it holds).
+///
+/// The application runs under swift-service-lifecycle (`runService()` stops on SIGINT and SIGTERM):
+/// the server stops accepting, drains, and then the cache's access statistics are flushed and the
+/// cache closed.
+/// - Parameters:
+///   - configuration: Where to listen and what to allow.
+///   - cache: The open cache; the application closes it when it stops.
+///   - provider: What renders misses of `/api/tts`, or `nil` (`--provider none`).
+///   - logger: The service's logger.
+/// - Returns: The application.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    cache: CacheDirectory,
+    provider: (any SpeechProvider)?,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    let audio = AudioFileResponder(pinnedMaxAge: configuration.pinnedMaxAge)
+    router.get("api/audio/:key") { request, context in
+        try await serveAudio(request, context, cache: cache, responder: audio)
+    }
+    router.head("api/audio/:key") { request, context in
+        try await serveAudio(request, context, cache: cache, responder: audio)
+    }
+    let management = router.group("api/audio-cache").add(
+        middleware: AdminTokenMiddleware(token: configuration.adminToken)
+    )
+    ManagementRoutes(cache: cache, maxBodyBytes: configuration.maxBodyBytes).add(to: management)
+    router.get("health") { _, _ in try JSONResponse.response(["status": "ok"]) }
+    router.get("ready") { _, _ in
+        try JSONResponse.response(
+            Readiness(
+                ready: true,
+                entries: await cache.count,
+                access: cache.access == .readWrite ? "read-write" : "read-only",
+                provider: provider?.name ?? "none"
+            )
+        )
+    }
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "audiocache"
+        ),
+        services: [CacheMaintenanceService(cache: cache, flushInterval: configuration.flushInterval, logger: logger)],
+        onServerRunning: { channel in await configuration.onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+}
+
+private func serveAudio(
+    _ request: Request,
+    _ context: BasicRequestContext,
+    cache: CacheDirectory,
+    responder: AudioFileResponder
+) async throws -> Response {
+    let key = try CacheKey(pathParameter: context.parameters.get("key"))
+    guard let hit = await cache.lookup(key: key) else {
+        throw APIError(.notFound, reason: "not_found", "no audio is cached under \(key) (or it expired)")
+    }
+    return try await responder.respond(to: hit, request: request, context: context)
+}
+
+/// `GET /ready`.
+private struct Readiness: Encodable {
+    var ready: Bool
+    var entries: Int
+    var access: String
+    var provider: String
+}

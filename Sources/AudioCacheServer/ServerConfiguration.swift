@@ -1,0 +1,53 @@
+import AudioCache
+
+/// How `audiocache serve` listens and what it allows.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind; `127.0.0.1` unless told otherwise.
+    public var host: String
+    /// The port; `0` picks a free one (tests), reported through ``onServerRunning``.
+    public var port: Int
+    /// The bearer token of the management routes (`/api/audio-cache/…`); with none, they answer
+    /// 403 to everyone.
+    public var adminToken: String?
+    /// The largest request body accepted, in bytes.
+    public var maxBodyBytes: Int
+    /// The longest text `/api/tts` accepts, in Unicode scalars (the manifests' limit by default).
+    public var maxTextCharacters: Int
+    /// How often access statistics are written to the journal while serving.
+    public var flushInterval: Duration
+    /// How long a pinned entry (pre-warmed or recorded, which never expires) may be cached by a
+    /// client or a proxy before it revalidates (its `ETag` makes that cheap).
+    public var pinnedMaxAge: Duration
+    /// Called once the server listens, with the port it bound.
+    public var onServerRunning: @Sendable (Int) async -> Void
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - host: The address to bind.
+    ///   - port: The port; `0` for any free one.
+    ///   - adminToken: The management routes' bearer token, or `nil` to refuse them all.
+    ///   - maxBodyBytes: The largest request body, in bytes.
+    ///   - maxTextCharacters: The longest text `/api/tts` accepts.
+    ///   - flushInterval: How often access statistics are written.
+    ///   - pinnedMaxAge: The `Cache-Control` max-age of entries that never expire.
+    ///   - onServerRunning: Told the bound port once the server listens.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        adminToken: String? = nil,
+        maxBodyBytes: Int = 64 * 1024,
+        maxTextCharacters: Int = ManifestLimits().maxTextCharacters,
+        flushInterval: Duration = .seconds(10),
+        pinnedMaxAge: Duration = .seconds(86_400),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.host = host
+        self.port = port
+        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.maxBodyBytes = maxBodyBytes
+        self.maxTextCharacters = maxTextCharacters
+        self.flushInterval = flushInterval
+        self.pinnedMaxAge = pinnedMaxAge
+        self.onServerRunning = onServerRunning
+    }
+}

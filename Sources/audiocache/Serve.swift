@@ -1,0 +1,102 @@
+import ArgumentParser
+import AudioCache
+import AudioCacheServer
+import Foundation
+import Logging
+
+extension AudioCacheCommand {
+    /// `audiocache serve`: the runtime HTTP service over a cache folder.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a cache folder over HTTP: cached audio, and the management API.",
+            discussion: """
+                Routes (docs/openapi.yaml): GET/HEAD /api/audio/{key} (ETag, Range, Cache-Control); \
+                GET /api/audio-cache/stats, POST /api/audio-cache/clear, /invalidate, /evict and \
+                DELETE /api/audio-cache/entries/{key} with Authorization: Bearer <token> (the token from \
+                $AUDIO_CACHE_ADMIN_TOKEN or --admin-token-file; without one they answer 403); \
+                GET /health and GET /ready.
+
+                Binds 127.0.0.1 unless --host says otherwise. SIGINT or SIGTERM stops accepting \
+                requests, lets those in flight finish, writes the access statistics and exits 0. \
+                --read-only takes no lock and writes nothing, so that several replicas can serve one \
+                folder.
+                """
+        )
+
+        @OptionGroup var cacheOptions: CacheOptions
+
+        @Option(help: "The address to listen on (0.0.0.0 for every interface).")
+        var host = "127.0.0.1"
+
+        @Option(help: "The port to listen on (0 picks a free one, printed at start).")
+        var port = 8080
+
+        @Flag(help: "Open the cache read-only: no lock, no writes (replicas sharing one folder).")
+        var readOnly = false
+
+        @Option(help: "A file holding the management API's bearer token (default: $AUDIO_CACHE_ADMIN_TOKEN).")
+        var adminTokenFile: String?
+
+        @Option(
+            help:
+                "The log level: trace, debug, info, notice, warning, error or critical (default: $LOG_LEVEL, else info)."
+        )
+        var logLevel: Logger.Level?
+
+        func validate() throws {
+            try cacheOptions.validate()
+            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+            guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+        }
+
+        func run() async throws {
+            let configuration = try await reportingErrors { try cacheOptions.configuration() }
+            let token = try adminToken()
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "audiocache.serve")
+            logger.logLevel =
+                logLevel ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
+                ?? .info
+            let cache = try await reportingErrors {
+                try CacheDirectory(configuration: configuration, access: readOnly ? .readOnly : .readWrite)
+            }
+            let server = ServerConfiguration(
+                host: host,
+                port: port,
+                adminToken: token,
+                onServerRunning: { [logger, host] port in
+                    logger.info("listening", metadata: ["address": "http://\(host):\(port)"])
+                }
+            )
+            let application = buildApplication(configuration: server, cache: cache, provider: nil, logger: logger)
+            do {
+                try await application.runService()
+            } catch {
+                try? await cache.close()
+                printError("audiocache serve: \(error)")
+                throw ExitStatus.io
+            }
+        }
+
+        /// The token of `--admin-token-file`, else `AUDIO_CACHE_ADMIN_TOKEN`; `nil` when neither
+        /// is set. Surrounding white space (a file's final line feed) is not part of it.
+        private func adminToken() throws -> String? {
+            guard let adminTokenFile else {
+                let token = ProcessInfo.processInfo.environment["AUDIO_CACHE_ADMIN_TOKEN"] ?? ""
+                return token.isEmpty ? nil : token
+            }
+            guard let data = FileManager.default.contents(atPath: adminTokenFile) else {
+                printError("\(adminTokenFile): cannot read the admin token file")
+                throw ExitStatus.missingInput
+            }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else {
+                printError("\(adminTokenFile): the admin token file is empty")
+                throw ExitStatus.usage
+            }
+            return token
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

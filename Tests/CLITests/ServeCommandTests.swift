@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import AudioCacheTestSupport
+import Foundation
+import Testing
+
+/// `audiocache serve` as a real process: it listens where it says, serves a cache that `import`
+/// filled, and on SIGTERM drains, writes the access statistics and exits 0.
+@Suite("audiocache serve", .timeLimit(.minutes(2)))
+struct ServeCommandTests {
+    let folder: TemporaryFolder
+
+    init() throws {
+        folder = try TemporaryFolder()
+    }
+
+    @Test("serves imported audio; SIGTERM exits 0 with the hits written to the cache")
+    func servesAndStopsCleanly() async throws {
+        let audio = CacheFixtures.wav()
+        let take = try folder.write("hola.wav", bytes: audio)
+        let imported = try await CommandRunner.run(
+            ["import", take, "--text", "Hola", "--voice", "es", "--language", "es", "--cache", "cache"],
+            in: folder.url
+        )
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let key = try await CommandRunner.run(["key", "Hola", "--voice", "es", "--language", "es"], in: folder.url)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let server = try ServerProcess(["serve", "--cache", "cache", "--port", "0"], in: folder.url)
+        let base = try await server.address()
+        for _ in 0..<2 {
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(base)/api/audio/\(key)"),
+                timeout: .seconds(10)
+            )
+            #expect(response.status.code == 200)
+            #expect(Array(try await response.body.collect(upTo: 1 << 20).readableBytesView) == audio)
+        }
+        let status = try await server.stop(signal: SIGTERM)
+        #expect(status == 0, "\(server.errorOutput)")
+
+        let stats = try await CommandRunner.run(["stats", "--json", "--cache", "cache"], in: folder.url)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(document["hits"] as? Int == 2)
+        let top = try #require((document["most_accessed"] as? [[String: Any]])?.first)
+        #expect(top["access_count"] as? Int == 2)
+    }
+
+    @Test("bad usage exits 64; a cache another process writes exits 75")
+    func badUsage() async throws {
+        for arguments in [["--port", "70000"], ["--port", "-1"], ["--host", ""]] {
+            let result = try await CommandRunner.run(["serve", "--cache", "cache"] + arguments, in: folder.url)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        }
+        let missing = try await CommandRunner.run(
+            ["serve", "--cache", "cache", "--admin-token-file", "nope.txt"],
+            in: folder.url
+        )
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("nope.txt"))
+
+        let writer = try ServerProcess(["serve", "--cache", "cache", "--port", "0"], in: folder.url)
+        _ = try await writer.address()
+        let second = try await CommandRunner.run(["serve", "--cache", "cache", "--port", "0"], in: folder.url)
+        #expect(second.status == 75, "\(second.stderr)")
+        #expect(try await writer.stop(signal: SIGINT) == 0)
+    }
+}
+
+/// A long-running `audiocache` process whose standard error is read as it comes.
+final class ServerProcess: @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSLock()
+    private var errorBytes = Data()
+
+    init(_ arguments: [String], in directory: URL) throws {
+        process.executableURL = CommandRunner.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "AUDIO_CACHE_DIR")
+        environment.removeValue(forKey: "AUDIO_CACHE_ADMIN_TOKEN")
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.withLock { self.errorBytes.append(data) }
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// What the process wrote to standard error so far.
+    var errorOutput: String {
+        lock.withLock { String(decoding: errorBytes, as: UTF8.self) }
+    }
+
+    /// The address the server logged once it listened (`address=http://127.0.0.1:PORT`).
+    func address() async throws -> String {
+        for _ in 0..<300 {
+            if let range = errorOutput.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                return String(errorOutput[range])
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ServerProcessError(output: errorOutput)
+    }
+
+    /// Sends `signal` and waits for the exit status.
+    func stop(signal: Int32) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        for _ in 0..<300 where process.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return process.terminationStatus
+    }
+}
+
+struct ServerProcessError: Error, CustomStringConvertible {
+    var output: String
+    var description: String { "the server did not report its address; it wrote: \(output)" }
+}
