@@ -108,6 +108,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "AudioCache",
+                "AudioCacheProviders",
                 "AudioCacheServer",
                 "AudioCacheTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -6,6 +6,8 @@ import Logging
 ///
 /// Routes (docs/openapi.yaml):
 /// - `GET`/`HEAD /api/audio/{key}`: a cached entry's audio (``AudioFileResponder``).
+/// - `POST /api/tts`, `GET /api/tts?text=…&voice_id=…&language=…`: a phrase's audio, rendered
+///   through `provider` on a miss (``ReadThrough``: single flight, deadline, circuit breaker).
 /// - `GET /api/audio-cache/stats`, `POST /api/audio-cache/clear`, `/invalidate`, `/evict`,
 ///   `DELETE /api/audio-cache/entries/{key}`: management, behind `Authorization: Bearer`.
 /// - `GET /health` (the process is up), `GET /ready` (the cache is open; what it holds).
@@ -26,6 +28,7 @@ public func buildApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: MethodNotAllowedMiddleware())
     let audio = AudioFileResponder(pinnedMaxAge: configuration.pinnedMaxAge)
     router.get("api/audio/:key") { request, context in
         try await serveAudio(request, context, cache: cache, responder: audio)
@@ -37,6 +40,25 @@ public func buildApplication(
         middleware: AdminTokenMiddleware(token: configuration.adminToken)
     )
     ManagementRoutes(cache: cache, maxBodyBytes: configuration.maxBodyBytes).add(to: management)
+    let readThrough = provider.map { provider in
+        ReadThrough(
+            provider: provider,
+            cache: cache,
+            timeout: configuration.providerTimeout,
+            breaker: CircuitBreaker(
+                threshold: configuration.providerFailureThreshold,
+                coolDown: configuration.providerCoolDown
+            ),
+            logger: logger
+        )
+    }
+    SpeechRoutes(
+        cache: cache,
+        readThrough: readThrough,
+        responder: audio,
+        maxBodyBytes: configuration.maxBodyBytes,
+        maxTextCharacters: configuration.maxTextCharacters
+    ).add(to: router)
     router.get("health") { _, _ in try JSONResponse.response(["status": "ok"]) }
     router.get("ready") { _, _ in
         try JSONResponse.response(
@@ -44,7 +66,8 @@ public func buildApplication(
                 ready: true,
                 entries: await cache.count,
                 access: cache.access == .readWrite ? "read-write" : "read-only",
-                provider: provider?.name ?? "none"
+                provider: provider?.name ?? "none",
+                providerState: await readThrough?.providerState.rawValue ?? "none"
             )
         )
     }
@@ -79,4 +102,10 @@ private struct Readiness: Encodable {
     var entries: Int
     var access: String
     var provider: String
+    var providerState: String
+
+    enum CodingKeys: String, CodingKey {
+        case ready, entries, access, provider
+        case providerState = "provider_state"
+    }
 }

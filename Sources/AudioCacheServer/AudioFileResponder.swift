@@ -1,7 +1,9 @@
 import AudioCache
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Answers `GET` and `HEAD` for a cached entry's audio: `Content-Type` from its format, a strong
 /// `ETag` from its SHA-256, `Last-Modified`, `Accept-Ranges`, `Cache-Control` that fits its time
@@ -19,6 +21,52 @@ struct AudioFileResponder: Sendable {
         self.now = now
     }
 
+    /// What the headers of an answer are made from: a stored entry's record, or audio just
+    /// rendered that could not be stored.
+    struct Metadata: Sendable {
+        var size: Int
+        var sha256: String
+        var mimeType: String
+        var createdAt: Date
+        var expiresAt: Date?
+        var isPinned: Bool
+
+        init(_ record: CacheRecord) {
+            size = record.size
+            sha256 = record.sha256.description
+            mimeType = record.mimeType
+            createdAt = record.createdAt
+            expiresAt = record.expiresAt
+            isPinned = record.isPinned
+        }
+
+        init(_ entry: CacheEntry) {
+            size = entry.size
+            sha256 = entry.sha256.description
+            mimeType = entry.mimeType
+            createdAt = entry.createdAt
+            expiresAt = entry.expiresAt
+            isPinned = entry.isPinned
+        }
+
+        init(audio: [UInt8], outputFormat: String, createdAt: Date) {
+            size = audio.count
+            sha256 = SHA256.hash(data: audio).map { String(format: "%02x", $0) }.joined()
+            mimeType = AudioContainer.detect(audio, declaredAs: outputFormat)?.mimeType ?? "application/octet-stream"
+            self.createdAt = createdAt
+            expiresAt = createdAt
+            isPinned = false
+        }
+    }
+
+    /// Where the audio comes from.
+    enum Content: Sendable {
+        /// A file of the cache folder, streamed from disk.
+        case file(String)
+        /// Bytes in memory (audio just rendered).
+        case bytes([UInt8])
+    }
+
     /// The answer for a hit.
     /// - Parameters:
     ///   - hit: What the lookup found.
@@ -27,65 +75,75 @@ struct AudioFileResponder: Sendable {
     /// - Returns: The response.
     /// - Throws: `APIError` 404 when the file went away since the lookup (evicted, invalidated).
     func respond(to hit: CacheDirectory.Hit, request: Request, context: some RequestContext) async throws -> Response {
-        let record = hit.record
-        let entityTag = "\"\(record.sha256)\""
+        try await respond(Metadata(hit.record), .file(hit.filePath), request: request, context: context)
+    }
+
+    /// The answer for audio described by `metadata`.
+    func respond(
+        _ metadata: Metadata,
+        _ content: Content,
+        request: Request,
+        context: some RequestContext
+    ) async throws -> Response {
+        let entityTag = "\"\(metadata.sha256)\""
         var headers: HTTPFields = [
             .eTag: entityTag,
-            .lastModified: Self.httpDate(record.createdAt),
-            .cacheControl: cacheControl(for: record),
+            .lastModified: Self.httpDate(metadata.createdAt),
+            .cacheControl: cacheControl(for: metadata),
             .acceptRanges: "bytes",
         ]
         let decision = ByteRangeRequest.decide(
-            size: record.size,
+            size: metadata.size,
             entityTag: entityTag,
             ifNoneMatch: request.headers[.ifNoneMatch],
-            range: request.method == .get ? request.headers[.range] : nil,
+            range: request.method == .head ? nil : request.headers[.range],
             ifRange: request.headers[.ifRange]
         )
-        headers[.contentType] = record.mimeType
         switch decision {
         case .notModified:
-            headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         case .unsatisfiable:
-            headers[.contentRange] = "bytes */\(record.size)"
-            headers[.contentType] = nil
+            headers[.contentRange] = "bytes */\(metadata.size)"
             return Response(status: .rangeNotSatisfiable, headers: headers)
         case .whole:
-            headers[.contentLength] = "\(record.size)"
-            guard request.method == .get else { return Response(status: .ok, headers: headers) }
-            return Response(status: .ok, headers: headers, body: try await body(hit.filePath, nil, context))
+            headers[.contentType] = metadata.mimeType
+            headers[.contentLength] = "\(metadata.size)"
+            if request.method == .head { return Response(status: .ok, headers: headers) }
+            return Response(status: .ok, headers: headers, body: try await body(content, nil, context))
         case .part(let range):
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
+            headers[.contentType] = metadata.mimeType
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(metadata.size)"
             headers[.contentLength] = "\(range.count)"
-            return Response(
-                status: .partialContent,
-                headers: headers,
-                body: try await body(hit.filePath, range, context)
-            )
+            return Response(status: .partialContent, headers: headers, body: try await body(content, range, context))
         }
     }
 
     private func body(
-        _ path: String,
+        _ content: Content,
         _ range: ClosedRange<Int>?,
         _ context: some RequestContext
     ) async throws
         -> ResponseBody
     {
-        do {
-            if let range { return try await fileIO.loadFile(path: path, range: range, context: context) }
-            return try await fileIO.loadFile(path: path, context: context)
-        } catch {
-            throw APIError(.notFound, reason: "not_found", "the entry was removed while it was being served")
+        switch content {
+        case .bytes(let bytes):
+            let part = range.map { Array(bytes[$0]) } ?? bytes
+            return ResponseBody(byteBuffer: ByteBuffer(bytes: part))
+        case .file(let path):
+            do {
+                if let range { return try await fileIO.loadFile(path: path, range: range, context: context) }
+                return try await fileIO.loadFile(path: path, context: context)
+            } catch {
+                throw APIError(.notFound, reason: "not_found", "the entry was removed while it was being served")
+            }
         }
     }
 
     /// Pinned entries never expire, but may be re-rendered: clients keep them for
     /// ``pinnedMaxAge`` and then revalidate with the `ETag`. Entries stored at run time may be
     /// kept until they expire.
-    private func cacheControl(for record: CacheRecord) -> String {
-        guard !record.isPinned, let expiresAt = record.expiresAt else {
+    private func cacheControl(for metadata: Metadata) -> String {
+        guard !metadata.isPinned, let expiresAt = metadata.expiresAt else {
             return "public, max-age=\(pinnedMaxAge.components.seconds)"
         }
         return "public, max-age=\(max(0, Int(expiresAt.timeIntervalSince(now()))))"

@@ -48,9 +48,9 @@ struct ManagementRoutes: Sendable {
     /// shrinks the cache (unpinned entries only) to the size given, or to its configured maximum.
     func evict(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await decode(EvictBody.self, request, context, allowEmpty: true) ?? EvictBody()
-        let policy = try body.evictionPolicy()
-        let maxSize = try body.maxSizeBytes()
-        let removed = try await writing { try await cache.evict(toFit: maxSize, policy: policy) }
+        let removed = try await writing {
+            try await cache.evict(toFit: body.maxSize, policy: body.policy ?? .leastRecentlyUsed)
+        }
         return try JSONResponse.response(Removed(removed: removed.count, keys: removed.map { $0.key.description }))
     }
 
@@ -113,36 +113,35 @@ private struct Removed: Encodable {
 }
 
 /// The body of `POST /api/audio-cache/invalidate`: exactly one way of choosing entries.
+///
+/// Read as strictly as docs/openapi.yaml describes it: an unknown field, or a field that is `null`
+/// or of another type, is a 400, so that what the document calls invalid is never half-obeyed.
 private struct InvalidateBody: Decodable {
     var key: String?
     var voiceID: String?
     var language: String?
     var text: String?
-    var olderThan: Duration?
+    var olderThan: Int?
     var all: Bool?
 
-    enum CodingKeys: String, CodingKey {
-        case key, language, text, all
-        case voiceID = "voice_id"
-        case olderThan = "older_than"
-    }
-
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        key = try container.decodeIfPresent(String.self, forKey: .key)
-        voiceID = try container.decodeIfPresent(String.self, forKey: .voiceID)
-        language = try container.decodeIfPresent(String.self, forKey: .language)
-        text = try container.decodeIfPresent(String.self, forKey: .text)
-        all = try container.decodeIfPresent(Bool.self, forKey: .all)
-        if let seconds = try? container.decodeIfPresent(Int.self, forKey: .olderThan) {
-            guard seconds >= 0 else { throw APIError.badBody("older_than must not be negative") }
-            olderThan = .seconds(seconds)
-        } else if let text = try container.decodeIfPresent(String.self, forKey: .olderThan) {
-            guard let seconds = ByteCount.parseDuration(text) else {
-                throw APIError.badBody("older_than \"\(text.prefix(40))\" is not a duration (seconds, or 30m, 12h, 7d)")
-            }
-            olderThan = .seconds(seconds)
+        let fields = try StrictFields(
+            decoder,
+            allowed: ["key", "voice_id", "language", "text", "older_than", "all"]
+        )
+        key = try fields.string("key")
+        voiceID = try fields.string("voice_id")
+        language = try fields.string("language")
+        text = try fields.string("text")
+        all = try fields.bool("all")
+        olderThan = try fields.integerOrText("older_than", parse: APIValues.duration)
+        if let voiceID, let problem = FieldRules.Field.voiceID.problem(with: voiceID) {
+            throw APIError.badBody(problem)
         }
+        if let language, let problem = FieldRules.Field.language.problem(with: language) {
+            throw APIError.badBody(problem)
+        }
+        if text?.isEmpty == true { throw APIError.badBody("text is empty") }
     }
 
     func selection(keyScheme: KeyScheme, now: Date) throws -> CacheSelection {
@@ -155,8 +154,10 @@ private struct InvalidateBody: Decodable {
             return .language(language)
         case (nil, let voice?, let language?, let text?, nil, nil):
             return .key(keyScheme.key(text: text, voiceID: voice, language: language))
-        case (nil, nil, nil, nil, let age?, nil):
-            return .createdBefore(now.addingTimeInterval(-Double(age.components.seconds)))
+        case (nil, nil, nil, nil, let seconds?, nil):
+            // Ages past a century mean "nothing": they are taken as a century, which keeps the date
+            // arithmetic in range.
+            return .createdBefore(now.addingTimeInterval(-Double(min(seconds, APIValues.maxAgeSeconds))))
         case (nil, nil, nil, nil, nil, true):
             return .all
         default:
@@ -171,39 +172,93 @@ private struct InvalidateBody: Decodable {
 /// The body of `POST /api/audio-cache/evict`.
 private struct EvictBody: Decodable {
     var maxSize: Int?
-    var policy: String?
-
-    enum CodingKeys: String, CodingKey {
-        case policy
-        case maxSize = "max_size"
-    }
+    var policy: EvictionPolicy?
 
     init() {}
 
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        policy = try container.decodeIfPresent(String.self, forKey: .policy)
-        if let bytes = try? container.decodeIfPresent(Int.self, forKey: .maxSize) {
-            maxSize = bytes
-        } else if let text = try container.decodeIfPresent(String.self, forKey: .maxSize) {
-            guard let bytes = ByteCount.parse(text) else {
-                throw APIError.badBody("max_size \"\(text.prefix(40))\" is not a size (bytes, or 500MB, 1GiB)")
+        let fields = try StrictFields(decoder, allowed: ["max_size", "policy"])
+        maxSize = try fields.integerOrText("max_size", parse: APIValues.size)
+        policy = try fields.string("policy").map { text in
+            guard let policy = EvictionPolicy(rawValue: text) else {
+                throw APIError.badBody("policy must be lru or lfu")
             }
-            maxSize = bytes
+            return policy
+        }
+    }
+}
+
+/// The fields of a JSON object body, refusing unknown ones and `null`s.
+private struct StrictFields {
+    private struct Name: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private let container: KeyedDecodingContainer<Name>
+
+    init(_ decoder: any Decoder, allowed: Set<String>) throws {
+        container = try decoder.container(keyedBy: Name.self)
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError.badBody(
+                "unknown field \"\(unknown.prefix(40))\"; expected \(allowed.sorted().joined(separator: ", "))"
+            )
         }
     }
 
-    func maxSizeBytes() throws -> Int? {
-        guard let maxSize else { return nil }
-        guard maxSize >= 0 else { throw APIError.badBody("max_size must not be negative") }
-        return maxSize
+    func string(_ name: String) throws -> String? {
+        guard container.contains(Name(stringValue: name)) else { return nil }
+        guard let value = try? container.decode(String.self, forKey: Name(stringValue: name)) else {
+            throw APIError.badBody("\(name) must be a string")
+        }
+        return value
     }
 
-    func evictionPolicy() throws -> EvictionPolicy {
-        guard let policy else { return .leastRecentlyUsed }
-        guard let chosen = EvictionPolicy(rawValue: policy) else {
-            throw APIError.badBody("policy must be lru or lfu")
+    func bool(_ name: String) throws -> Bool? {
+        guard container.contains(Name(stringValue: name)) else { return nil }
+        guard let value = try? container.decode(Bool.self, forKey: Name(stringValue: name)) else {
+            throw APIError.badBody("\(name) must be true or false")
         }
-        return chosen
+        return value
+    }
+
+    /// A whole number from 0 to 2^53 - 1, or a string `parse` reads.
+    func integerOrText(_ name: String, parse: (String) -> Int?) throws -> Int? {
+        let key = Name(stringValue: name)
+        guard container.contains(key) else { return nil }
+        if let number = try? container.decode(Int.self, forKey: key) {
+            guard (0...APIValues.maxInteger).contains(number) else {
+                throw APIError.badBody("\(name) must be from 0 to \(APIValues.maxInteger)")
+            }
+            return number
+        }
+        guard let text = try? container.decode(String.self, forKey: key), let value = parse(text) else {
+            throw APIError.badBody("\(name) is not a number or one of the forms docs/openapi.yaml gives")
+        }
+        return value
+    }
+}
+
+/// The value forms of the API's bodies; docs/openapi.yaml gives the same patterns.
+enum APIValues {
+    /// The largest integer JSON carries exactly, 2^53 - 1.
+    static let maxInteger = 9_007_199_254_740_991
+    /// A century, in seconds: the longest `older_than` that means something.
+    static let maxAgeSeconds = 3_153_600_000
+
+    /// `500MB`, `1.5GiB`, `1024`: up to six digits, an optional fraction and a unit.
+    static func size(_ text: String) -> Int? {
+        guard text.wholeMatch(of: #/[0-9]{1,6}(\.[0-9]{1,6})?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?/#) != nil else {
+            return nil
+        }
+        return ByteCount.parse(text)
+    }
+
+    /// `30d`, `12h`, `90m`, `45s`, `3600`: up to six digits, an optional fraction and a unit.
+    static func duration(_ text: String) -> Int? {
+        guard text.wholeMatch(of: #/[0-9]{1,6}(\.[0-9]{1,3})?[smhd]?/#) != nil else { return nil }
+        return ByteCount.parseDuration(text)
     }
 }

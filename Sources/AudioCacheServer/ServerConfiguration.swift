@@ -18,6 +18,12 @@ public struct ServerConfiguration: Sendable {
     /// How long a pinned entry (pre-warmed or recorded, which never expires) may be cached by a
     /// client or a proxy before it revalidates (its `ETag` makes that cheap).
     public var pinnedMaxAge: Duration
+    /// How long a miss waits for the provider before it is answered 503.
+    public var providerTimeout: Duration
+    /// Provider failures in a row after which it is not called for ``providerCoolDown``.
+    public var providerFailureThreshold: Int
+    /// How long a failing provider is left alone before one request tries it again.
+    public var providerCoolDown: Duration
     /// Called once the server listens, with the port it bound.
     public var onServerRunning: @Sendable (Int) async -> Void
 
@@ -30,6 +36,9 @@ public struct ServerConfiguration: Sendable {
     ///   - maxTextCharacters: The longest text `/api/tts` accepts.
     ///   - flushInterval: How often access statistics are written.
     ///   - pinnedMaxAge: The `Cache-Control` max-age of entries that never expire.
+    ///   - providerTimeout: How long a miss waits for the provider.
+    ///   - providerFailureThreshold: Failures in a row that start a cool-down.
+    ///   - providerCoolDown: How long the provider is not called after them.
     ///   - onServerRunning: Told the bound port once the server listens.
     public init(
         host: String = "127.0.0.1",
@@ -39,6 +48,9 @@ public struct ServerConfiguration: Sendable {
         maxTextCharacters: Int = ManifestLimits().maxTextCharacters,
         flushInterval: Duration = .seconds(10),
         pinnedMaxAge: Duration = .seconds(86_400),
+        providerTimeout: Duration = .seconds(15),
+        providerFailureThreshold: Int = 5,
+        providerCoolDown: Duration = .seconds(30),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.host = host
@@ -48,6 +60,9 @@ public struct ServerConfiguration: Sendable {
         self.maxTextCharacters = maxTextCharacters
         self.flushInterval = flushInterval
         self.pinnedMaxAge = pinnedMaxAge
+        self.providerTimeout = providerTimeout
+        self.providerFailureThreshold = max(1, providerFailureThreshold)
+        self.providerCoolDown = providerCoolDown
         self.onServerRunning = onServerRunning
     }
 }

@@ -14,3 +14,13 @@ enum ProviderChoice: String, CaseIterable, ExpressibleByArgument {
 
 /// `--policy`: which entries an eviction removes first.
 extension EvictionPolicy: ExpressibleByArgument {}
+
+/// `serve --provider`: who renders a phrase that `/api/tts` misses.
+enum ServeProviderChoice: String, CaseIterable, ExpressibleByArgument {
+    /// Nobody: a miss is a 404.
+    case none
+    /// ElevenLabs over its HTTP API.
+    case elevenlabs
+    /// The local espeak-ng engine.
+    case espeakNG = "espeak-ng"
+}

@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import AudioCache
+import AudioCacheProviders
 import AudioCacheServer
 import Foundation
 import Logging
@@ -33,6 +35,15 @@ extension AudioCacheCommand {
 
         @Flag(help: "Open the cache read-only: no lock, no writes (replicas sharing one folder).")
         var readOnly = false
+
+        @Option(help: "Who renders a phrase /api/tts misses (none: a miss is a 404).")
+        var provider: ServeProviderChoice = .none
+
+        @Option(help: "A file holding the ElevenLabs API key (default: $ELEVENLABS_API_KEY).")
+        var apiKeyFile: String?
+
+        @Option(help: "The ElevenLabs API's base URL (default: $ELEVENLABS_BASE_URL, else https://api.elevenlabs.io).")
+        var baseURL: String?
 
         @Option(help: "A file holding the management API's bearer token (default: $AUDIO_CACHE_ADMIN_TOKEN).")
         var adminTokenFile: String?
@@ -68,7 +79,62 @@ extension AudioCacheCommand {
                     logger.info("listening", metadata: ["address": "http://\(host):\(port)"])
                 }
             )
-            let application = buildApplication(configuration: server, cache: cache, provider: nil, logger: logger)
+            switch provider {
+            case .none:
+                try await serve(server, cache: cache, provider: nil, logger: logger)
+            case .espeakNG:
+                let speech: EspeakProvider
+                do {
+                    speech = try EspeakProvider()
+                } catch {
+                    try? await cache.close()
+                    printError(error.message)
+                    throw ExitStatus.usage
+                }
+                try await serve(server, cache: cache, provider: speech, logger: logger)
+            case .elevenlabs:
+                let apiKey: Secret?
+                do {
+                    apiKey = try ElevenLabsConfiguration.apiKey(file: apiKeyFile)
+                } catch {
+                    apiKey = nil
+                    printError(error.message)
+                }
+                guard let apiKey else {
+                    try? await cache.close()
+                    if apiKeyFile == nil {
+                        printError(
+                            "--provider elevenlabs needs an API key: set ELEVENLABS_API_KEY or pass --api-key-file"
+                        )
+                    }
+                    throw ExitStatus.usage
+                }
+                let settings = ElevenLabsConfiguration.resolved(
+                    apiKey: apiKey,
+                    baseURL: baseURL,
+                    outputFormat: nil,
+                    modelID: nil
+                )
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                do {
+                    let speech = try ElevenLabsProvider(configuration: settings, httpClient: client)
+                    try await serve(server, cache: cache, provider: speech, logger: logger)
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                try await client.shutdown()
+            }
+        }
+
+        /// Runs the service until SIGINT or SIGTERM.
+        private func serve(
+            _ server: ServerConfiguration,
+            cache: CacheDirectory,
+            provider: (any SpeechProvider)?,
+            logger: Logger
+        ) async throws {
+            let application = buildApplication(configuration: server, cache: cache, provider: provider, logger: logger)
             do {
                 try await application.runService()
             } catch {

@@ -109,15 +109,12 @@ extension AudioCacheCommand {
                     printError("--provider elevenlabs needs an API key: set ELEVENLABS_API_KEY or pass --api-key-file")
                     throw ExitStatus.usage
                 }
-                let environment = ProcessInfo.processInfo.environment
-                var settings = ElevenLabsConfiguration(apiKey: apiKey)
-                if let url = baseURL
-                    ?? environment[ElevenLabsConfiguration.baseURLVariable].flatMap({ $0.isEmpty ? nil : $0 })
-                {
-                    settings.baseURL = url
-                }
-                if let outputFormat { settings.outputFormat = outputFormat }
-                if let model = manifests.model { settings.modelID = model }
+                let settings = ElevenLabsConfiguration.resolved(
+                    apiKey: apiKey,
+                    baseURL: baseURL,
+                    outputFormat: outputFormat,
+                    modelID: manifests.model
+                )
                 let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 do {
                     let speech = try ElevenLabsProvider(configuration: settings, httpClient: client)

@@ -15,6 +15,10 @@ import Testing
 func withServer<T: Sendable>(
     cache: CacheDirectory,
     adminToken: String? = nil,
+    provider: (any SpeechProvider)? = nil,
+    timeout: Duration = .seconds(15),
+    threshold: Int = 5,
+    coolDown: Duration = .seconds(30),
     _ body: (String) async throws -> T
 ) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -25,12 +29,15 @@ func withServer<T: Sendable>(
         port: 0,
         adminToken: adminToken,
         flushInterval: .milliseconds(100),
+        providerTimeout: timeout,
+        providerFailureThreshold: threshold,
+        providerCoolDown: coolDown,
         onServerRunning: { port in
             continuation.yield(port)
             continuation.finish()
         }
     )
-    let application = buildApplication(configuration: configuration, cache: cache, provider: nil, logger: logger)
+    let application = buildApplication(configuration: configuration, cache: cache, provider: provider, logger: logger)
     let group = ServiceGroup(
         configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger)
     )

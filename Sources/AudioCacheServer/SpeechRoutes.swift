@@ -1,0 +1,116 @@
+import AudioCache
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `POST /api/tts` (`{"text", "voice_id", "language"}`) and `GET /api/tts?text=…&voice_id=…&language=…`
+/// (a URL an `<audio>` element or a player can open): the phrase's audio from the cache, or, on a
+/// miss, rendered through the provider (``ReadThrough``), stored and answered.
+struct SpeechRoutes: Sendable {
+    let cache: CacheDirectory
+    let readThrough: ReadThrough?
+    let responder: AudioFileResponder
+    let maxBodyBytes: Int
+    let maxTextCharacters: Int
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("api/tts") { request, context in
+            let buffer = try await RequestBody.collect(request, limit: maxBodyBytes)
+            let phrase: Phrase
+            do {
+                phrase = try JSONDecoder().decode(Phrase.self, from: Data(buffer.readableBytesView))
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw APIError.badBody("the body must be a JSON object with text, voice_id and language (strings)")
+            }
+            return try await speak(phrase, request: request, context: context)
+        }
+        router.get("api/tts") { request, context in
+            let query = request.uri.queryParameters
+            guard let text = query["text"], let voice = query["voice_id"], let language = query["language"] else {
+                throw APIError.badBody("give text, voice_id and language as query parameters")
+            }
+            let phrase = Phrase(text: String(text), voiceID: String(voice), language: String(language))
+            return try await speak(phrase, request: request, context: context)
+        }
+    }
+
+    private func speak(_ phrase: Phrase, request: Request, context: BasicRequestContext) async throws -> Response {
+        try phrase.validate(maxTextCharacters: maxTextCharacters)
+        let key = cache.keyScheme.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language)
+        if let hit = await cache.lookup(key: key) {
+            return try await responder.respond(to: hit, request: request, context: context)
+        }
+        guard let readThrough else {
+            throw APIError(
+                .notFound,
+                reason: "not_found",
+                "the phrase is not cached, and this server renders nothing (it runs with --provider none)"
+            )
+        }
+        let speech = SpeechRequest(key: key, text: phrase.text, voiceID: phrase.voiceID, language: phrase.language)
+        switch await readThrough.render(speech) {
+        case .rendered(let audio, let entry):
+            let metadata =
+                entry.map(AudioFileResponder.Metadata.init)
+                ?? .init(audio: audio.bytes, outputFormat: audio.rendering.outputFormat, createdAt: Date())
+            return try await responder.respond(metadata, .bytes(audio.bytes), request: request, context: context)
+        case .failed(let error):
+            throw Self.answer(for: error)
+        }
+    }
+
+    /// The answer to a provider's failure: the request's fault (a voice or text it refuses) is a
+    /// 422; the provider down, over quota or cooling down is a 503 with `Retry-After`, at once.
+    static func answer(for error: SpeechProviderError) -> APIError {
+        let wait: Duration
+        switch error.scope {
+        case .voice, .phrase:
+            return APIError(.unprocessableContent, reason: error.reason, error.message)
+        case .run:
+            wait = .seconds(30)
+        case .transient(let retryAfter), .tooManyConcurrent(let retryAfter):
+            wait = retryAfter ?? .seconds(5)
+        }
+        let seconds = max(
+            1,
+            Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up))
+        )
+        return APIError(
+            .serviceUnavailable,
+            reason: error.reason,
+            "the phrase is not cached and the provider cannot render it now: \(error.message)",
+            headers: [.retryAfter: "\(seconds)"]
+        )
+    }
+}
+
+/// A phrase as `/api/tts` takes it.
+struct Phrase: Decodable, Sendable {
+    var text: String
+    var voiceID: String
+    var language: String
+
+    enum CodingKeys: String, CodingKey {
+        case text, language
+        case voiceID = "voice_id"
+    }
+
+    init(text: String, voiceID: String, language: String) {
+        self.text = text
+        self.voiceID = voiceID
+        self.language = language
+    }
+
+    /// Refuses what a manifest would refuse: an empty or overlong text, control characters, a
+    /// voice or language outside the safe set.
+    func validate(maxTextCharacters: Int) throws {
+        if let problem = FieldRules.problem(withText: text, maxCharacters: maxTextCharacters) {
+            throw APIError.badBody(problem)
+        }
+        for (field, value) in [(FieldRules.Field.voiceID, voiceID), (.language, language)] {
+            if let problem = field.problem(with: value) { throw APIError.badBody(problem) }
+        }
+    }
+}
