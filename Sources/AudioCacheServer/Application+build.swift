@@ -1,6 +1,7 @@
 import AudioCache
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Builds the audio cache's HTTP service: what `audiocache serve` runs, and what the tests start.
 ///
@@ -10,7 +11,9 @@ import Logging
 ///   through `provider` on a miss (``ReadThrough``: single flight, deadline, circuit breaker).
 /// - `GET /api/audio-cache/stats`, `POST /api/audio-cache/clear`, `/invalidate`, `/evict`,
 ///   `DELETE /api/audio-cache/entries/{key}`: management, behind `Authorization: Bearer`.
-/// - `GET /health` (the process is up), `GET /ready` (the cache is open; what it holds).
+/// - `GET /health` (the process is up), `GET /ready` (the cache is open; what it holds; the
+///   provider's state), `GET /metrics` (Prometheus: lookups, provider calls, errors and latency,
+///   bytes served, evictions, entries, size, requests in flight).
 ///
 /// The application runs under swift-service-lifecycle (`runService()` stops on SIGINT and SIGTERM):
 /// the server stops accepting, drains, and then the cache's access statistics are flushed and the
@@ -27,9 +30,11 @@ public func buildApplication(
     provider: (any SpeechProvider)?,
     logger: Logger
 ) -> some ApplicationProtocol {
+    let metrics = ServerMetrics()
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: InFlightMiddleware(gauge: metrics.inFlight))
     router.add(middleware: MethodNotAllowedMiddleware())
-    let audio = AudioFileResponder(pinnedMaxAge: configuration.pinnedMaxAge)
+    let audio = AudioFileResponder(pinnedMaxAge: configuration.pinnedMaxAge, metrics: metrics)
     router.get("api/audio/:key") { request, context in
         try await serveAudio(request, context, cache: cache, responder: audio)
     }
@@ -39,7 +44,7 @@ public func buildApplication(
     let management = router.group("api/audio-cache").add(
         middleware: AdminTokenMiddleware(token: configuration.adminToken)
     )
-    ManagementRoutes(cache: cache, maxBodyBytes: configuration.maxBodyBytes).add(to: management)
+    ManagementRoutes(cache: cache, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics).add(to: management)
     let readThrough = provider.map { provider in
         ReadThrough(
             provider: provider,
@@ -49,17 +54,30 @@ public func buildApplication(
                 threshold: configuration.providerFailureThreshold,
                 coolDown: configuration.providerCoolDown
             ),
+            metrics: metrics,
             logger: logger
         )
     }
     SpeechRoutes(
         cache: cache,
+        metrics: metrics,
         readThrough: readThrough,
         responder: audio,
         maxBodyBytes: configuration.maxBodyBytes,
         maxTextCharacters: configuration.maxTextCharacters
     ).add(to: router)
     router.get("health") { _, _ in try JSONResponse.response(["status": "ok"]) }
+    router.get("metrics") { _, _ in
+        metrics.entries.record(await cache.count)
+        metrics.sizeBytes.record(await cache.totalBytes)
+        let state = await readThrough?.providerState
+        metrics.providerState.record(state.map { [.closed: 0, .open: 1, .halfOpen: 2][$0] ?? 0 } ?? -1)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.text()))
+        )
+    }
     router.get("ready") { _, _ in
         try JSONResponse.response(
             Readiness(
@@ -91,8 +109,10 @@ private func serveAudio(
 ) async throws -> Response {
     let key = try CacheKey(pathParameter: context.parameters.get("key"))
     guard let hit = await cache.lookup(key: key) else {
+        responder.metrics.misses.increment()
         throw APIError(.notFound, reason: "not_found", "no audio is cached under \(key) (or it expired)")
     }
+    responder.metrics.hits.increment()
     return try await responder.respond(to: hit, request: request, context: context)
 }
 

@@ -13,11 +13,13 @@ import NIOCore
 /// I/O). Hummingbird 2 has no `sendfile(2)` path; behind nginx, `X-Accel-Redirect` would give one.
 struct AudioFileResponder: Sendable {
     let pinnedMaxAge: Duration
+    let metrics: ServerMetrics
     let now: @Sendable () -> Date
     private let fileIO = FileIO()
 
-    init(pinnedMaxAge: Duration, now: @escaping @Sendable () -> Date = { Date() }) {
+    init(pinnedMaxAge: Duration, metrics: ServerMetrics, now: @escaping @Sendable () -> Date = { Date() }) {
         self.pinnedMaxAge = pinnedMaxAge
+        self.metrics = metrics
         self.now = now
     }
 
@@ -109,12 +111,16 @@ struct AudioFileResponder: Sendable {
             headers[.contentType] = metadata.mimeType
             headers[.contentLength] = "\(metadata.size)"
             if request.method == .head { return Response(status: .ok, headers: headers) }
-            return Response(status: .ok, headers: headers, body: try await body(content, nil, context))
+            let body = try await body(content, nil, context)
+            metrics.bytesServed.increment(by: metadata.size)
+            return Response(status: .ok, headers: headers, body: body)
         case .part(let range):
             headers[.contentType] = metadata.mimeType
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(metadata.size)"
             headers[.contentLength] = "\(range.count)"
-            return Response(status: .partialContent, headers: headers, body: try await body(content, range, context))
+            let body = try await body(content, range, context)
+            metrics.bytesServed.increment(by: range.count)
+            return Response(status: .partialContent, headers: headers, body: body)
         }
     }
 

@@ -8,6 +8,7 @@ import Hummingbird
 struct ManagementRoutes: Sendable {
     let cache: CacheDirectory
     let maxBodyBytes: Int
+    let metrics: ServerMetrics
 
     func add(to group: RouterGroup<BasicRequestContext>) {
         group.get("stats") { request, _ in try await stats(request) }
@@ -51,6 +52,7 @@ struct ManagementRoutes: Sendable {
         let removed = try await writing {
             try await cache.evict(toFit: body.maxSize, policy: body.policy ?? .leastRecentlyUsed)
         }
+        metrics.evictions.increment(by: removed.count)
         return try JSONResponse.response(Removed(removed: removed.count, keys: removed.map { $0.key.description }))
     }
 

@@ -16,6 +16,7 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
             (["api", "audio-cache", "entries", "*"], [.delete]),
             (["health"], [.get]),
             (["ready"], [.get]),
+            (["metrics"], [.get]),
         ]
     }
 

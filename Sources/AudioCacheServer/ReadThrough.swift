@@ -28,6 +28,7 @@ actor ReadThrough {
     private let timeout: Duration
     private let clock = ContinuousClock()
     private let logger: Logger
+    private let metrics: ServerMetrics
     private var breaker: CircuitBreaker<ContinuousClock.Instant>
     private var waiting: [CacheKey: [CheckedContinuation<Outcome, Never>]] = [:]
     /// Provider calls made (each flight's one call), for tests and metrics.
@@ -38,12 +39,14 @@ actor ReadThrough {
         cache: CacheDirectory,
         timeout: Duration,
         breaker: CircuitBreaker<ContinuousClock.Instant>,
+        metrics: ServerMetrics,
         logger: Logger
     ) {
         self.provider = provider
         self.cache = cache
         self.timeout = timeout
         self.breaker = breaker
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -76,6 +79,7 @@ actor ReadThrough {
 
     private func fly(_ request: SpeechRequest) async -> Outcome {
         if case .refused(let retryAfter) = breaker.admit(at: clock.now) {
+            metrics.providerRefused.increment()
             return .failed(
                 SpeechProviderError(
                     .transient(retryAfter: retryAfter),
@@ -85,12 +89,17 @@ actor ReadThrough {
             )
         }
         providerCalls += 1
+        metrics.providerCalls.increment()
+        let started = clock.now
         let result = await callWithDeadline(request)
+        let elapsed = started.duration(to: clock.now).components
+        metrics.providerLatency.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         switch result {
         case .success(let audio):
             breaker.record(success: true, at: clock.now)
             return .rendered(audio, await keep(audio, for: request))
         case .failure(let error):
+            metrics.providerErrors.increment()
             switch error.scope {
             case .voice, .phrase: breaker.record(success: true, at: clock.now)
             case .run, .transient, .tooManyConcurrent: breaker.record(success: false, at: clock.now)

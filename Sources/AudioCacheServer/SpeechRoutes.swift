@@ -8,6 +8,7 @@ import Hummingbird
 /// miss, rendered through the provider (``ReadThrough``), stored and answered.
 struct SpeechRoutes: Sendable {
     let cache: CacheDirectory
+    let metrics: ServerMetrics
     let readThrough: ReadThrough?
     let responder: AudioFileResponder
     let maxBodyBytes: Int
@@ -40,8 +41,10 @@ struct SpeechRoutes: Sendable {
         try phrase.validate(maxTextCharacters: maxTextCharacters)
         let key = cache.keyScheme.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language)
         if let hit = await cache.lookup(key: key) {
+            metrics.hits.increment()
             return try await responder.respond(to: hit, request: request, context: context)
         }
+        metrics.misses.increment()
         guard let readThrough else {
             throw APIError(
                 .notFound,

@@ -124,6 +124,29 @@ struct AudioRouteTests {
         #expect(late.status == 404)
     }
 
+    @Test("metrics count hits, misses, bytes served, entries and size in Prometheus' text format")
+    func metrics() async throws {
+        let served = try ServedCache()
+        let audio = AudioFixtures.wav(samples: 1_000)
+        let entry = try await served.store("Uno", audio: audio)
+        let missing = KeyScheme.md5TextVoiceLanguageV1.key(text: "dos", voiceID: "es", language: "es")
+        let text = try await withServer(cache: served.cache) { base in
+            for _ in 0..<2 { _ = try await send(.GET, "\(base)/api/audio/\(entry.key)") }
+            _ = try await send(.GET, "\(base)/api/audio/\(missing)")
+            let exchange = try await send(.GET, "\(base)/metrics")
+            #expect(exchange.status == 200)
+            #expect(exchange.headers["content-type"]?.hasPrefix("text/plain") == true)
+            return String(decoding: exchange.body, as: UTF8.self)
+        }
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"audiocache_lookups_total{result="hit"} 2"#), "\(text)")
+        #expect(lines.contains(#"audiocache_lookups_total{result="miss"} 1"#))
+        #expect(lines.contains("audiocache_bytes_served_total \(2 * audio.count)"))
+        #expect(lines.contains("audiocache_entries 1.0") || lines.contains("audiocache_entries 1"))
+        #expect(lines.contains { $0.hasPrefix("audiocache_size_bytes \(audio.count)") })
+        #expect(lines.contains { $0.hasPrefix("audiocache_provider_state -1") })
+    }
+
     @Test("health and readiness")
     func healthAndReady() async throws {
         let served = try ServedCache()

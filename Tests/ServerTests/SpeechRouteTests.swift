@@ -121,6 +121,10 @@ struct SpeechRouteTests {
             #expect(refused.status == 503 && refused.reason == "provider_cooling_down")
             #expect(server.textToSpeechRequests.count == calls)
             #expect(try await send(.GET, "\(base)/ready").json()["provider_state"] as? String == "cooling_down")
+            let metrics = String(decoding: try await send(.GET, "\(base)/metrics").body, as: UTF8.self)
+            #expect(metrics.contains("audiocache_provider_state 1"), "\(metrics)")
+            #expect(metrics.contains("audiocache_provider_refused_total 1"))
+            #expect(metrics.contains("audiocache_provider_errors_total 2"))
             // Hits do not need the provider.
             #expect(try await send(.GET, "\(base)/api/audio/\(cached.key)").status == 200)
             // The provider comes back; after the cool-down one request tries it and succeeds.

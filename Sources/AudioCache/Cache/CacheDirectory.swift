@@ -224,6 +224,9 @@ public actor CacheDirectory {
     /// The number of entries.
     public var count: Int { table.count }
 
+    /// Bytes of audio the entries hold (what eviction keeps under the maximum size).
+    public var totalBytes: Int { table.totalSize }
+
     private func noteLookup() {
         lookupsSinceFlush += 1
         if lookupsSinceFlush >= configuration.accessFlushInterval && access == .readWrite {
