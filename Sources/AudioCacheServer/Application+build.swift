@@ -2,6 +2,7 @@ import AudioCache
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Builds the audio cache's HTTP service: what `audiocache serve` runs, and what the tests start.
 ///
@@ -31,20 +32,21 @@ public func buildApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
+    let source = CacheSource(cache)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: InFlightMiddleware(gauge: metrics.inFlight))
     router.add(middleware: MethodNotAllowedMiddleware())
     let audio = AudioFileResponder(pinnedMaxAge: configuration.pinnedMaxAge, metrics: metrics)
     router.get("api/audio/:key") { request, context in
-        try await serveAudio(request, context, cache: cache, responder: audio)
+        try await serveAudio(request, context, cache: source.current, responder: audio)
     }
     router.head("api/audio/:key") { request, context in
-        try await serveAudio(request, context, cache: cache, responder: audio)
+        try await serveAudio(request, context, cache: source.current, responder: audio)
     }
     let management = router.group("api/audio-cache").add(
         middleware: AdminTokenMiddleware(token: configuration.adminToken)
     )
-    ManagementRoutes(cache: cache, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics).add(to: management)
+    ManagementRoutes(source: source, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics).add(to: management)
     let readThrough = provider.map { provider in
         ReadThrough(
             provider: provider,
@@ -59,7 +61,7 @@ public func buildApplication(
         )
     }
     SpeechRoutes(
-        cache: cache,
+        source: source,
         metrics: metrics,
         readThrough: readThrough,
         responder: audio,
@@ -68,6 +70,7 @@ public func buildApplication(
     ).add(to: router)
     router.get("health") { _, _ in try JSONResponse.response(["status": "ok"]) }
     router.get("metrics") { _, _ in
+        let cache = source.current
         metrics.entries.record(await cache.count)
         metrics.sizeBytes.record(await cache.totalBytes)
         let state = await readThrough?.providerState
@@ -79,7 +82,8 @@ public func buildApplication(
         )
     }
     router.get("ready") { _, _ in
-        try JSONResponse.response(
+        let cache = source.current
+        return try JSONResponse.response(
             Readiness(
                 ready: true,
                 entries: await cache.count,
@@ -89,13 +93,27 @@ public func buildApplication(
             )
         )
     }
+    var services: [any Service] = [
+        CacheMaintenanceService(source: source, flushInterval: configuration.flushInterval, logger: logger)
+    ]
+    if cache.access == .readOnly {
+        services.append(
+            IndexWatcher(
+                source: source,
+                folder: configuration.watchedFolder ?? cache.configuration.directory,
+                interval: configuration.reloadInterval,
+                metrics: metrics,
+                logger: logger
+            )
+        )
+    }
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "audiocache"
         ),
-        services: [CacheMaintenanceService(cache: cache, flushInterval: configuration.flushInterval, logger: logger)],
+        services: services,
         onServerRunning: { channel in await configuration.onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// Hummingbird runs an application's services before its HTTP server and shuts them down in
 /// reverse, so this service's shutdown comes after the last request was answered.
 struct CacheMaintenanceService: Service {
-    let cache: CacheDirectory
+    let source: CacheSource
     let flushInterval: Duration
     let logger: Logger
 
@@ -22,14 +22,14 @@ struct CacheMaintenanceService: Service {
                     return
                 }
                 do {
-                    try await cache.flush()
+                    try await source.current.flush()
                 } catch {
                     logger.error("cannot write access statistics", metadata: ["error": "\(error)"])
                 }
             }
         }
         do {
-            try await cache.close()
+            try await source.current.close()
         } catch {
             logger.error("cannot close the cache", metadata: ["error": "\(error)"])
             throw error

@@ -6,7 +6,7 @@ import Hummingbird
 /// The management API of the reference Python implementation's service, behind the admin token:
 /// statistics, clear, invalidate, evict, and deleting one entry.
 struct ManagementRoutes: Sendable {
-    let cache: CacheDirectory
+    let source: CacheSource
     let maxBodyBytes: Int
     let metrics: ServerMetrics
 
@@ -27,12 +27,12 @@ struct ManagementRoutes: Sendable {
             }
             top = value
         }
-        return JSONResponse.response(bytes: try await cache.stats(top: top).jsonData())
+        return JSONResponse.response(bytes: try await source.current.stats(top: top).jsonData())
     }
 
     /// `POST /api/audio-cache/clear`: removes every entry.
     func clear() async throws -> Response {
-        let removed = try await writing { try await cache.clear() }
+        let removed = try await writing { try await source.current.clear() }
         return try JSONResponse.response(Removed(removed: removed, keys: nil))
     }
 
@@ -40,6 +40,7 @@ struct ManagementRoutes: Sendable {
     /// `{"text", "voice_id", "language"}`, `{"older_than": "30d" | seconds}`, `{"all": true}`.
     func invalidate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await decode(InvalidateBody.self, request, context)
+        let cache = source.current
         let selection = try body.selection(keyScheme: cache.keyScheme, now: Date())
         let removed = try await writing { try await cache.invalidate(selection) }
         return try JSONResponse.response(Removed(removed: removed.count, keys: removed.map { $0.key.description }))
@@ -50,7 +51,7 @@ struct ManagementRoutes: Sendable {
     func evict(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await decode(EvictBody.self, request, context, allowEmpty: true) ?? EvictBody()
         let removed = try await writing {
-            try await cache.evict(toFit: body.maxSize, policy: body.policy ?? .leastRecentlyUsed)
+            try await source.current.evict(toFit: body.maxSize, policy: body.policy ?? .leastRecentlyUsed)
         }
         metrics.evictions.increment(by: removed.count)
         return try JSONResponse.response(Removed(removed: removed.count, keys: removed.map { $0.key.description }))
@@ -59,7 +60,7 @@ struct ManagementRoutes: Sendable {
     /// `DELETE /api/audio-cache/entries/{key}`: removes one entry; 404 when there is none.
     func delete(_ context: BasicRequestContext) async throws -> Response {
         let key = try CacheKey(pathParameter: context.parameters.get("key"))
-        let removed = try await writing { try await cache.invalidate(.key(key)) }
+        let removed = try await writing { try await source.current.invalidate(.key(key)) }
         guard !removed.isEmpty else { throw APIError(.notFound, reason: "not_found", "no entry has key \(key)") }
         return Response(status: .noContent)
     }

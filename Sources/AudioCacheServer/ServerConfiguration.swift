@@ -24,6 +24,13 @@ public struct ServerConfiguration: Sendable {
     public var providerFailureThreshold: Int
     /// How long a failing provider is left alone before one request tries it again.
     public var providerCoolDown: Duration
+    /// How often a read-only server looks for a changed index to reload (it also reloads on
+    /// `SIGHUP`).
+    public var reloadInterval: Duration
+    /// The folder a read-only server watches for a new index, when it is not the cache's own: the
+    /// path as the user gave it, which may be a link that rollouts point at each new bundle (the
+    /// cache itself is then opened where the link points).
+    public var watchedFolder: String?
     /// Called once the server listens, with the port it bound.
     public var onServerRunning: @Sendable (Int) async -> Void
 
@@ -39,6 +46,8 @@ public struct ServerConfiguration: Sendable {
     ///   - providerTimeout: How long a miss waits for the provider.
     ///   - providerFailureThreshold: Failures in a row that start a cool-down.
     ///   - providerCoolDown: How long the provider is not called after them.
+    ///   - reloadInterval: How often a read-only server checks the index for a change.
+    ///   - watchedFolder: The folder a read-only server watches, if not the cache's own.
     ///   - onServerRunning: Told the bound port once the server listens.
     public init(
         host: String = "127.0.0.1",
@@ -51,6 +60,8 @@ public struct ServerConfiguration: Sendable {
         providerTimeout: Duration = .seconds(15),
         providerFailureThreshold: Int = 5,
         providerCoolDown: Duration = .seconds(30),
+        reloadInterval: Duration = .seconds(2),
+        watchedFolder: String? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.host = host
@@ -63,6 +74,8 @@ public struct ServerConfiguration: Sendable {
         self.providerTimeout = providerTimeout
         self.providerFailureThreshold = max(1, providerFailureThreshold)
         self.providerCoolDown = providerCoolDown
+        self.reloadInterval = reloadInterval
+        self.watchedFolder = watchedFolder
         self.onServerRunning = onServerRunning
     }
 }

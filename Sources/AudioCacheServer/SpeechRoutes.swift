@@ -7,7 +7,7 @@ import Hummingbird
 /// (a URL an `<audio>` element or a player can open): the phrase's audio from the cache, or, on a
 /// miss, rendered through the provider (``ReadThrough``), stored and answered.
 struct SpeechRoutes: Sendable {
-    let cache: CacheDirectory
+    let source: CacheSource
     let metrics: ServerMetrics
     let readThrough: ReadThrough?
     let responder: AudioFileResponder
@@ -39,6 +39,7 @@ struct SpeechRoutes: Sendable {
 
     private func speak(_ phrase: Phrase, request: Request, context: BasicRequestContext) async throws -> Response {
         try phrase.validate(maxTextCharacters: maxTextCharacters)
+        let cache = source.current
         let key = cache.keyScheme.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language)
         if let hit = await cache.lookup(key: key) {
             metrics.hits.increment()

@@ -68,13 +68,19 @@ extension AudioCacheCommand {
             logger.logLevel =
                 logLevel ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
                 ?? .info
+            // A replica opens the folder a link points at (a bundle) and watches the link.
+            var opened = configuration
+            if readOnly {
+                opened.directory = URL(fileURLWithPath: configuration.directory).resolvingSymlinksInPath().path
+            }
             let cache = try await reportingErrors {
-                try CacheDirectory(configuration: configuration, access: readOnly ? .readOnly : .readWrite)
+                try CacheDirectory(configuration: opened, access: readOnly ? .readOnly : .readWrite)
             }
             let server = ServerConfiguration(
                 host: host,
                 port: port,
                 adminToken: token,
+                watchedFolder: readOnly ? configuration.directory : nil,
                 onServerRunning: { [logger, host] port in
                     logger.info("listening", metadata: ["address": "http://\(host):\(port)"])
                 }

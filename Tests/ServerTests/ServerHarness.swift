@@ -19,6 +19,8 @@ func withServer<T: Sendable>(
     timeout: Duration = .seconds(15),
     threshold: Int = 5,
     coolDown: Duration = .seconds(30),
+    reloadInterval: Duration = .seconds(2),
+    watchedFolder: String? = nil,
     _ body: (String) async throws -> T
 ) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -32,6 +34,8 @@ func withServer<T: Sendable>(
         providerTimeout: timeout,
         providerFailureThreshold: threshold,
         providerCoolDown: coolDown,
+        reloadInterval: reloadInterval,
+        watchedFolder: watchedFolder,
         onServerRunning: { port in
             continuation.yield(port)
             continuation.finish()
