@@ -215,3 +215,40 @@ struct SpeechRouteTests {
         #expect(miss.status == 404 && miss.reason == "not_found")
     }
 }
+
+/// The maximum size holds while the service renders and stores misses.
+@Suite("Eviction while serving", .timeLimit(.minutes(2)))
+struct EvictionWhileServingTests {
+    @Test("stored misses push the cache past its maximum: unpinned entries are evicted, pinned ones served on")
+    func evictsUnpinnedWhileServing() async throws {
+        let pinnedAudio = AudioFixtures.wav(samples: 2_000)
+        // Room for the pinned entry and about three rendered ones.
+        let served = try ServedCache(maxSizeBytes: pinnedAudio.count + 3 * 700)
+        let pinned = try await served.store("Bienvenido", audio: pinnedAudio)
+        let provider = FakeSpeechProvider()
+        let (pinnedStatuses, renderedStatuses) = try await withServer(cache: served.cache, provider: provider) { base in
+            try await withThrowingTaskGroup(of: (Bool, Int).self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let body = "{\"text\": \"Frase número \(index)\", \"voice_id\": \"es\", \"language\": \"es\"}"
+                        return (false, try await send(.POST, "\(base)/api/tts", body: body).status)
+                    }
+                    group.addTask { (true, try await send(.GET, "\(base)/api/audio/\(pinned.key)").status) }
+                }
+                var pinnedStatuses: [Int] = []
+                var renderedStatuses: [Int] = []
+                for try await (isPinned, status) in group {
+                    if isPinned { pinnedStatuses.append(status) } else { renderedStatuses.append(status) }
+                }
+                return (pinnedStatuses, renderedStatuses)
+            }
+        }
+        #expect(pinnedStatuses.count == 20 && pinnedStatuses.allSatisfy { $0 == 200 })
+        #expect(renderedStatuses.count == 20 && renderedStatuses.allSatisfy { $0 == 200 })
+        #expect(provider.requests.count == 20)
+        let stats = await served.cache.stats()
+        #expect(stats.totalBytes <= served.cache.configuration.maxSizeBytes)
+        #expect(await served.cache.entry(for: pinned.key) != nil)
+        #expect(stats.entries < 21)
+    }
+}
