@@ -36,7 +36,11 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: InFlightMiddleware(gauge: metrics.inFlight))
     router.add(middleware: MethodNotAllowedMiddleware())
-    let audio = AudioFileResponder(pinnedMaxAge: configuration.pinnedMaxAge, metrics: metrics)
+    let audio = AudioFileResponder(
+        pinnedMaxAge: configuration.pinnedMaxAge,
+        metrics: metrics,
+        hot: HotAudio(capacity: configuration.memoryCacheBytes)
+    )
     router.get("api/audio/:key") { request, context in
         try await serveAudio(request, context, cache: source.current, responder: audio)
     }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import _NIOFileSystem
 
 /// Answers `GET` and `HEAD` for a cached entry's audio: `Content-Type` from its format, a strong
 /// `ETag` from its SHA-256, `Last-Modified`, `Accept-Ranges`, `Cache-Control` that fits its time
@@ -14,12 +15,19 @@ import NIOCore
 struct AudioFileResponder: Sendable {
     let pinnedMaxAge: Duration
     let metrics: ServerMetrics
+    let hot: HotAudio
     let now: @Sendable () -> Date
     private let fileIO = FileIO()
 
-    init(pinnedMaxAge: Duration, metrics: ServerMetrics, now: @escaping @Sendable () -> Date = { Date() }) {
+    init(
+        pinnedMaxAge: Duration,
+        metrics: ServerMetrics,
+        hot: HotAudio,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.pinnedMaxAge = pinnedMaxAge
         self.metrics = metrics
+        self.hot = hot
         self.now = now
     }
 
@@ -111,14 +119,14 @@ struct AudioFileResponder: Sendable {
             headers[.contentType] = metadata.mimeType
             headers[.contentLength] = "\(metadata.size)"
             if request.method == .head { return Response(status: .ok, headers: headers) }
-            let body = try await body(content, nil, context)
+            let body = try await body(content, metadata, nil, context)
             metrics.bytesServed.increment(by: metadata.size)
             return Response(status: .ok, headers: headers, body: body)
         case .part(let range):
             headers[.contentType] = metadata.mimeType
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(metadata.size)"
             headers[.contentLength] = "\(range.count)"
-            let body = try await body(content, range, context)
+            let body = try await body(content, metadata, range, context)
             metrics.bytesServed.increment(by: range.count)
             return Response(status: .partialContent, headers: headers, body: body)
         }
@@ -126,23 +134,43 @@ struct AudioFileResponder: Sendable {
 
     private func body(
         _ content: Content,
+        _ metadata: Metadata,
         _ range: ClosedRange<Int>?,
         _ context: some RequestContext
-    ) async throws
-        -> ResponseBody
-    {
+    ) async throws -> ResponseBody {
         switch content {
         case .bytes(let bytes):
             let part = range.map { Array(bytes[$0]) } ?? bytes
             return ResponseBody(byteBuffer: ByteBuffer(bytes: part))
         case .file(let path):
             do {
+                if hot.keeps(size: metadata.size) {
+                    let whole = try await hotBuffer(path, metadata)
+                    guard let range else { return ResponseBody(byteBuffer: whole) }
+                    return ResponseBody(
+                        byteBuffer: whole.getSlice(at: whole.readerIndex + range.lowerBound, length: range.count)
+                            ?? ByteBuffer()
+                    )
+                }
                 if let range { return try await fileIO.loadFile(path: path, range: range, context: context) }
                 return try await fileIO.loadFile(path: path, context: context)
             } catch {
                 throw APIError(.notFound, reason: "not_found", "the entry was removed while it was being served")
             }
         }
+    }
+
+    /// The file's bytes from memory, or read whole from disk and kept.
+    private func hotBuffer(_ path: String, _ metadata: Metadata) async throws -> ByteBuffer {
+        if let kept = hot.buffer(sha256: metadata.sha256) { return kept }
+        let buffer = try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+            try await handle.readToEnd(maximumSizeAllowed: .bytes(Int64(metadata.size)))
+        }
+        guard buffer.readableBytes == metadata.size else {
+            throw APIError(.notFound, reason: "not_found", "the file is not the size the index records")
+        }
+        hot.keep(buffer, sha256: metadata.sha256)
+        return buffer
     }
 
     /// Pinned entries never expire, but may be re-rendered: clients keep them for

@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var providerFailureThreshold: Int
     /// How long a failing provider is left alone before one request tries it again.
     public var providerCoolDown: Duration
+    /// Bytes of recently served audio kept in memory, so that hits skip the file system (files of
+    /// up to 1 MiB); `0` keeps none.
+    public var memoryCacheBytes: Int
     /// How often a read-only server looks for a changed index to reload (it also reloads on
     /// `SIGHUP`).
     public var reloadInterval: Duration
@@ -46,6 +49,7 @@ public struct ServerConfiguration: Sendable {
     ///   - providerTimeout: How long a miss waits for the provider.
     ///   - providerFailureThreshold: Failures in a row that start a cool-down.
     ///   - providerCoolDown: How long the provider is not called after them.
+    ///   - memoryCacheBytes: Bytes of recently served audio kept in memory.
     ///   - reloadInterval: How often a read-only server checks the index for a change.
     ///   - watchedFolder: The folder a read-only server watches, if not the cache's own.
     ///   - onServerRunning: Told the bound port once the server listens.
@@ -60,6 +64,7 @@ public struct ServerConfiguration: Sendable {
         providerTimeout: Duration = .seconds(15),
         providerFailureThreshold: Int = 5,
         providerCoolDown: Duration = .seconds(30),
+        memoryCacheBytes: Int = 64 << 20,
         reloadInterval: Duration = .seconds(2),
         watchedFolder: String? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -74,6 +79,7 @@ public struct ServerConfiguration: Sendable {
         self.providerTimeout = providerTimeout
         self.providerFailureThreshold = max(1, providerFailureThreshold)
         self.providerCoolDown = providerCoolDown
+        self.memoryCacheBytes = max(0, memoryCacheBytes)
         self.reloadInterval = reloadInterval
         self.watchedFolder = watchedFolder
         self.onServerRunning = onServerRunning

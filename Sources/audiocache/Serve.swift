@@ -45,6 +45,9 @@ extension AudioCacheCommand {
         @Option(help: "The ElevenLabs API's base URL (default: $ELEVENLABS_BASE_URL, else https://api.elevenlabs.io).")
         var baseURL: String?
 
+        @Option(help: "Recently served audio kept in memory (500MB, 1GiB, bytes; 0 = none; default 64MiB).")
+        var memoryCache: String?
+
         @Option(help: "A file holding the management API's bearer token (default: $AUDIO_CACHE_ADMIN_TOKEN).")
         var adminTokenFile: String?
 
@@ -58,6 +61,9 @@ extension AudioCacheCommand {
             try cacheOptions.validate()
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
             guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+            if let memoryCache, ByteCount.parse(memoryCache) == nil {
+                throw ValidationError("--memory-cache \"\(memoryCache)\" is not a size (500MB, 1GiB, bytes; 0 = none)")
+            }
         }
 
         func run() async throws {
@@ -80,6 +86,7 @@ extension AudioCacheCommand {
                 host: host,
                 port: port,
                 adminToken: token,
+                memoryCacheBytes: memoryCache.flatMap(ByteCount.parse) ?? 64 << 20,
                 watchedFolder: readOnly ? configuration.directory : nil,
                 onServerRunning: { [logger, host] port in
                     logger.info("listening", metadata: ["address": "http://\(host):\(port)"])

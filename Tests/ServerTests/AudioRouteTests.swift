@@ -2,7 +2,10 @@ import AudioCache
 import AudioCacheTestSupport
 import Crypto
 import Foundation
+import NIOCore
 import Testing
+
+@testable import AudioCacheServer
 
 /// `GET`/`HEAD /api/audio/{key}` over real HTTP on 127.0.0.1.
 @Suite("Serving cached audio", .timeLimit(.minutes(2)))
@@ -145,6 +148,46 @@ struct AudioRouteTests {
         #expect(lines.contains("audiocache_entries 1.0") || lines.contains("audiocache_entries 1"))
         #expect(lines.contains { $0.hasPrefix("audiocache_size_bytes \(audio.count)") })
         #expect(lines.contains { $0.hasPrefix("audiocache_provider_state -1") })
+    }
+
+    @Test("a hit already served comes from memory; with no memory cache, from the file every time")
+    func memoryCache() async throws {
+        for capacity in [64 << 20, 0] {
+            let served = try ServedCache()
+            let audio = AudioFixtures.wav(samples: 3_000)
+            let entry = try await served.store("En memoria", audio: audio)
+            let (first, second, part) = try await withServer(cache: served.cache, memoryCacheBytes: capacity) { base in
+                let first = try await send(.GET, "\(base)/api/audio/\(entry.key)")
+                // The file goes away behind the server's back (say, a disk problem).
+                try FileManager.default.removeItem(atPath: served.cache.filePath(of: entry))
+                return (
+                    first,
+                    try await send(.GET, "\(base)/api/audio/\(entry.key)"),
+                    try await send(.GET, "\(base)/api/audio/\(entry.key)", headers: [("Range", "bytes=4-9")])
+                )
+            }
+            #expect(first.status == 200 && first.body == audio)
+            if capacity > 0 {
+                #expect(second.status == 200 && second.body == audio)
+                #expect(part.status == 206 && part.body == Array(audio[4...9]))
+            } else {
+                #expect(second.status == 404 && part.status == 404)
+            }
+        }
+    }
+
+    @Test("the memory cache keeps what fits, drops the oldest first, and never a file over its limit")
+    func hotAudio() {
+        let hot = HotAudio(capacity: 10, largestFile: 6)
+        hot.keep(ByteBuffer(bytes: [1, 2, 3, 4]), sha256: "a")
+        hot.keep(ByteBuffer(bytes: [5, 6, 7, 8]), sha256: "b")
+        hot.keep(ByteBuffer(bytes: Array(repeating: 9, count: 7)), sha256: "big")
+        #expect(hot.buffer(sha256: "big") == nil)
+        hot.keep(ByteBuffer(bytes: [1, 1, 1, 1]), sha256: "c")
+        #expect(hot.buffer(sha256: "a") == nil)
+        #expect(hot.buffer(sha256: "b") == ByteBuffer(bytes: [5, 6, 7, 8]))
+        #expect(hot.buffer(sha256: "c") != nil)
+        #expect(!HotAudio(capacity: 0).keeps(size: 1))
     }
 
     @Test("health and readiness")

@@ -21,6 +21,7 @@ func withServer<T: Sendable>(
     coolDown: Duration = .seconds(30),
     reloadInterval: Duration = .seconds(2),
     watchedFolder: String? = nil,
+    memoryCacheBytes: Int = 64 << 20,
     _ body: (String) async throws -> T
 ) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -34,6 +35,7 @@ func withServer<T: Sendable>(
         providerTimeout: timeout,
         providerFailureThreshold: threshold,
         providerCoolDown: coolDown,
+        memoryCacheBytes: memoryCacheBytes,
         reloadInterval: reloadInterval,
         watchedFolder: watchedFolder,
         onServerRunning: { port in
