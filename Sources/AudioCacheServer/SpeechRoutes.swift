@@ -65,12 +65,15 @@ struct SpeechRoutes: Sendable {
         }
     }
 
-    /// The answer to a provider's failure: the request's fault (a voice or text it refuses) is a
-    /// 422; the provider down, over quota or cooling down is a 503 with `Retry-After`, at once.
+    /// The answer to a provider's failure: a voice it does not have is a 404 (as ElevenLabs answers
+    /// it), a text it refuses a 422; the provider down, over quota or cooling down is a 503 with
+    /// `Retry-After`, at once.
     static func answer(for error: SpeechProviderError) -> APIError {
         let wait: Duration
         switch error.scope {
-        case .voice, .phrase:
+        case .voice:
+            return APIError(.notFound, reason: error.reason, error.message)
+        case .phrase:
             return APIError(.unprocessableContent, reason: error.reason, error.message)
         case .run:
             wait = .seconds(30)

@@ -175,7 +175,7 @@ struct SpeechRouteTests {
         #expect(calls == 0)
     }
 
-    @Test("a voice the provider does not know is a 422 with its reason; the breaker stays closed")
+    @Test("a voice the provider does not know is a 404 with its reason; the breaker stays closed")
     func unknownVoice() async throws {
         let served = try ServedCache()
         let (answer, ready) = try await Self.withReadThrough(served: served) { base, _ in
@@ -188,7 +188,7 @@ struct SpeechRouteTests {
                 try await send(.GET, "\(base)/ready").json()["provider_state"] as? String
             )
         }
-        #expect(answer.status == 422)
+        #expect(answer.status == 404)
         #expect(answer.reason == "voice_not_found")
         #expect(ready == "ok")
     }
