@@ -98,7 +98,13 @@ public func buildApplication(
         )
     }
     var services: [any Service] = [
-        CacheMaintenanceService(source: source, flushInterval: configuration.flushInterval, logger: logger)
+        CacheMaintenanceService(
+            source: source,
+            flushInterval: configuration.flushInterval,
+            expireInterval: configuration.expireInterval,
+            metrics: metrics,
+            logger: logger
+        )
     ]
     if cache.access == .readOnly {
         services.append(

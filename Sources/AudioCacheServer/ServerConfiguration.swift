@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var maxTextCharacters: Int
     /// How often access statistics are written to the journal while serving.
     public var flushInterval: Duration
+    /// How often a writable server removes the runtime entries past their TTL.
+    public var expireInterval: Duration
     /// How long a pinned entry (pre-warmed or recorded, which never expires) may be cached by a
     /// client or a proxy before it revalidates (its `ETag` makes that cheap).
     public var pinnedMaxAge: Duration
@@ -45,6 +47,7 @@ public struct ServerConfiguration: Sendable {
     ///   - maxBodyBytes: The largest request body, in bytes.
     ///   - maxTextCharacters: The longest text `/api/tts` accepts.
     ///   - flushInterval: How often access statistics are written.
+    ///   - expireInterval: How often expired runtime entries are removed.
     ///   - pinnedMaxAge: The `Cache-Control` max-age of entries that never expire.
     ///   - providerTimeout: How long a miss waits for the provider.
     ///   - providerFailureThreshold: Failures in a row that start a cool-down.
@@ -60,6 +63,7 @@ public struct ServerConfiguration: Sendable {
         maxBodyBytes: Int = 64 * 1024,
         maxTextCharacters: Int = ManifestLimits().maxTextCharacters,
         flushInterval: Duration = .seconds(10),
+        expireInterval: Duration = .seconds(300),
         pinnedMaxAge: Duration = .seconds(86_400),
         providerTimeout: Duration = .seconds(15),
         providerFailureThreshold: Int = 5,
@@ -75,6 +79,7 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.maxTextCharacters = maxTextCharacters
         self.flushInterval = flushInterval
+        self.expireInterval = expireInterval
         self.pinnedMaxAge = pinnedMaxAge
         self.providerTimeout = providerTimeout
         self.providerFailureThreshold = max(1, providerFailureThreshold)

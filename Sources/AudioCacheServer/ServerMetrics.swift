@@ -22,6 +22,8 @@ final class ServerMetrics: Sendable {
     let providerRefused: CoreMetrics.Counter
     /// Entries removed by the eviction route.
     let evictions: CoreMetrics.Counter
+    /// Runtime entries removed once past their TTL.
+    let expired: CoreMetrics.Counter
     /// Times a read-only replica reloaded its cache.
     let reloads: CoreMetrics.Counter
     /// Requests being answered.
@@ -51,6 +53,7 @@ final class ServerMetrics: Sendable {
         providerLatency = CoreMetrics.Timer(label: "audiocache_provider_latency_seconds", factory: factory)
         providerRefused = CoreMetrics.Counter(label: "audiocache_provider_refused_total", factory: factory)
         evictions = CoreMetrics.Counter(label: "audiocache_evictions_total", factory: factory)
+        expired = CoreMetrics.Counter(label: "audiocache_expired_total", factory: factory)
         reloads = CoreMetrics.Counter(label: "audiocache_reloads_total", factory: factory)
         inFlight = CoreMetrics.Gauge(label: "audiocache_requests_in_flight", factory: factory)
         entries = CoreMetrics.Gauge(label: "audiocache_entries", factory: factory)

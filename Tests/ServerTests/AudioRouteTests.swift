@@ -190,6 +190,26 @@ struct AudioRouteTests {
         #expect(!HotAudio(capacity: 0).keeps(size: 1))
     }
 
+    @Test("a writable server removes expired runtime entries and their files; pinned ones stay")
+    func expiresWhileServing() async throws {
+        let served = try ServedCache(ttlSeconds: 1)
+        let pinned = try await served.store("Siempre", audio: AudioFixtures.wav())
+        let passing = try await served.store("De paso", audio: AudioFixtures.wav(seed: 1), pinned: false)
+        let file = served.cache.filePath(of: passing)
+        let metrics = try await withServer(cache: served.cache, expireInterval: .milliseconds(200)) { base in
+            var count = await served.cache.count
+            for _ in 0..<50 where count > 1 {
+                try await Task.sleep(for: .milliseconds(100))
+                count = await served.cache.count
+            }
+            return String(decoding: try await send(.GET, "\(base)/metrics").body, as: UTF8.self)
+        }
+        #expect(await served.cache.record(for: passing.key) == nil)
+        #expect(await served.cache.record(for: pinned.key) != nil)
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(metrics.contains("audiocache_expired_total 1"), "\(metrics)")
+    }
+
     @Test("health and readiness")
     func healthAndReady() async throws {
         let served = try ServedCache()

@@ -22,6 +22,7 @@ func withServer<T: Sendable>(
     reloadInterval: Duration = .seconds(2),
     watchedFolder: String? = nil,
     memoryCacheBytes: Int = 64 << 20,
+    expireInterval: Duration = .seconds(300),
     _ body: (String) async throws -> T
 ) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -32,6 +33,7 @@ func withServer<T: Sendable>(
         port: 0,
         adminToken: adminToken,
         flushInterval: .milliseconds(100),
+        expireInterval: expireInterval,
         providerTimeout: timeout,
         providerFailureThreshold: threshold,
         providerCoolDown: coolDown,
