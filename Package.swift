@@ -142,6 +142,7 @@ let package = Package(
                 "AudioCache",
                 "AudioCacheTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Golden"]
         ),

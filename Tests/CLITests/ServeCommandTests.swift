@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import AudioCacheTestSupport
 import Foundation
+import NIOCore
 import Testing
 
 /// `audiocache serve` as a real process: it listens where it says, serves a cache that `import`
@@ -45,6 +46,57 @@ struct ServeCommandTests {
         #expect(top["access_count"] as? Int == 2)
     }
 
+    @Test("--provider elevenlabs renders a miss through the API (here the fake server) and stores it")
+    func elevenLabsReadThrough() async throws {
+        try await FakeElevenLabsServer.withServer(.init(apiKey: "sk_test_serve")) { url, fake in
+            let server = try ServerProcess(
+                [
+                    "serve", "--cache", "cache", "--port", "0", "--provider", "elevenlabs",
+                    "--base-url", url.absoluteString,
+                ],
+                in: folder.url,
+                environment: ["ELEVENLABS_API_KEY": "sk_test_serve"]
+            )
+            let base = try await server.address()
+            let voice = FakeElevenLabsVoice.defaults[0].id
+            var request = HTTPClientRequest(url: "\(base)/api/tts")
+            request.method = .POST
+            request.body = .bytes(
+                ByteBuffer(string: "{\"text\": \"Welcome\", \"voice_id\": \"\(voice)\", \"language\": \"en\"}")
+            )
+            for _ in 0..<2 {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                #expect(response.status.code == 200)
+                #expect(response.headers.first(name: "content-type") == "audio/mpeg")
+                _ = try await response.body.collect(upTo: 1 << 20)
+            }
+            #expect(fake.textToSpeechRequests.count == 1)
+            #expect(try await server.stop(signal: SIGTERM) == 0, "\(server.errorOutput)")
+            #expect(!server.errorOutput.contains("sk_test_serve"))
+        }
+        let stats = try await CommandRunner.run(["stats", "--json", "--cache", "cache"], in: folder.url)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(document["entries"] as? Int == 1 && document["pinned_entries"] as? Int == 0)
+    }
+
+    @Test("--provider espeak-ng renders a miss with the local engine")
+    func espeakReadThrough() async throws {
+        let server = try ServerProcess(
+            ["serve", "--cache", "cache", "--port", "0", "--provider", "espeak-ng"],
+            in: folder.url
+        )
+        let base = try await server.address()
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "\(base)/api/tts?text=Hola%20mundo&voice_id=es&language=es"),
+            timeout: .seconds(30)
+        )
+        #expect(response.status.code == 200)
+        #expect(response.headers.first(name: "content-type") == "audio/wav")
+        let audio = Array(try await response.body.collect(upTo: 8 << 20).readableBytesView)
+        #expect(audio.count > 1_000 && audio.starts(with: Array("RIFF".utf8)))
+        #expect(try await server.stop(signal: SIGTERM) == 0)
+    }
+
     @Test("bad usage exits 64; a cache another process writes exits 75")
     func badUsage() async throws {
         for arguments in [["--port", "70000"], ["--port", "-1"], ["--host", ""]] {
@@ -72,13 +124,15 @@ final class ServerProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var errorBytes = Data()
 
-    init(_ arguments: [String], in directory: URL) throws {
+    init(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws {
         process.executableURL = CommandRunner.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "AUDIO_CACHE_DIR")
         environment.removeValue(forKey: "AUDIO_CACHE_ADMIN_TOKEN")
+        environment.removeValue(forKey: "ELEVENLABS_API_KEY")
+        for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let pipe = Pipe()
         process.standardError = pipe
