@@ -10,18 +10,21 @@ extension AudioCacheCommand {
     /// `audiocache serve`: the runtime HTTP service over a cache folder.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve a cache folder over HTTP: cached audio, and the management API.",
+            abstract: "Serve a cache folder over HTTP: cached audio, read-through speech, the management API.",
             discussion: """
                 Routes (docs/openapi.yaml): GET/HEAD /api/audio/{key} (ETag, Range, Cache-Control); \
+                POST /api/tts and GET /api/tts?text=…&voice_id=…&language=… (a miss is rendered by \
+                --provider, once however many ask, and stored; with --provider none it is a 404); \
                 GET /api/audio-cache/stats, POST /api/audio-cache/clear, /invalidate, /evict and \
                 DELETE /api/audio-cache/entries/{key} with Authorization: Bearer <token> (the token from \
                 $AUDIO_CACHE_ADMIN_TOKEN or --admin-token-file; without one they answer 403); \
-                GET /health and GET /ready.
+                GET /health, GET /ready and GET /metrics (Prometheus).
 
                 Binds 127.0.0.1 unless --host says otherwise. SIGINT or SIGTERM stops accepting \
                 requests, lets those in flight finish, writes the access statistics and exits 0. \
                 --read-only takes no lock and writes nothing, so that several replicas can serve one \
-                folder.
+                folder, and reloads the cache when its index changes or on SIGHUP (--cache may be a \
+                link that a rollout moves to each new bundle).
                 """
         )
 
