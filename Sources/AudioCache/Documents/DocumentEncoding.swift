@@ -4,7 +4,8 @@ import Foundation
 /// `verify --json` (and the management API, which returns the same documents).
 ///
 /// `JSONEncoder` with sorted keys, a two-space indent, unescaped slashes and a final line feed, so
-/// that the same value always gives the same bytes; dates as the cache index writes them
+/// that the same value always gives the same bytes; property names in snake case (`voiceID` is
+/// `voice_id`, `maxInFlight` is `max_in_flight`), as every document of docs/ spells them; dates as the cache index writes them
 /// (``CacheTimestamp``: UTC, milliseconds, `2023-04-25T18:30:00.000Z`). The plan document, which
 /// can hold millions of renderings, is written by hand in the same layout (``PlanDocument``).
 enum DocumentEncoding {
@@ -15,6 +16,7 @@ enum DocumentEncoding {
     static func data(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(CacheTimestamp.string(date))

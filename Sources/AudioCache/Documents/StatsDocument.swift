@@ -21,13 +21,6 @@ struct StatsDocument: Encodable {
         var source: AudioSource
         var text: String
         var path: String
-
-        enum CodingKeys: String, CodingKey {
-            case key, language, size, pinned, source, text, path
-            case voiceID = "voice_id"
-            case accessCount = "access_count"
-            case lastAccessed = "last_accessed"
-        }
     }
 
     var format = "audiocache-stats"
@@ -47,17 +40,6 @@ struct StatsDocument: Encodable {
     var voices: [Group]
     var languages: [Group]
     var mostAccessed: [Entry]
-
-    enum CodingKeys: String, CodingKey {
-        case format, version, cache, entries, hits, misses, since, voices, languages
-        case keyScheme = "key_scheme"
-        case totalBytes = "total_bytes"
-        case maxSizeBytes = "max_size_bytes"
-        case pinnedEntries = "pinned_entries"
-        case expiredEntries = "expired_entries"
-        case hitRate = "hit_rate"
-        case mostAccessed = "most_accessed"
-    }
 
     init(_ stats: CacheStats) {
         cache = stats.directory

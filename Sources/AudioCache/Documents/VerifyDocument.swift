@@ -21,15 +21,6 @@ struct VerifyDocument: Encodable {
     var temporaryFiles: [String]
     var removedTemporaryFilesOnOpen: Int
 
-    enum CodingKeys: String, CodingKey {
-        case format, version, cache, clean, repaired, problems
-        case checkedEntries = "checked_entries"
-        case checkedBytes = "checked_bytes"
-        case orphanFiles = "orphan_files"
-        case temporaryFiles = "temporary_files"
-        case removedTemporaryFilesOnOpen = "removed_temporary_files_on_open"
-    }
-
     init(cache: String, report: VerifyReport, removedTemporaryFilesOnOpen: Int) {
         self.cache = cache
         checkedEntries = report.checkedEntries

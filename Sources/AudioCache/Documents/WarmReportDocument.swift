@@ -8,11 +8,6 @@ struct WarmReportDocument: Encodable {
         /// `null` when none was set.
         var budget: OrNull<Int>
         var toRender: Int
-
-        enum CodingKeys: String, CodingKey {
-            case billed, budget
-            case toRender = "to_render"
-        }
     }
 
     struct Counts: Encodable {
@@ -25,16 +20,6 @@ struct WarmReportDocument: Encodable {
         var skippedVoice: Int
         var staleKept: Int
         var toRender: Int
-
-        enum CodingKeys: String, CodingKey {
-            case failed, rendered, renderings
-            case alreadyCached = "already_cached"
-            case notStarted = "not_started"
-            case skippedBudget = "skipped_budget"
-            case skippedVoice = "skipped_voice"
-            case staleKept = "stale_kept"
-            case toRender = "to_render"
-        }
     }
 
     struct Requests: Encodable {
@@ -42,12 +27,6 @@ struct WarmReportDocument: Encodable {
         var perSecond: Double
         var retries: Int
         var sent: Int
-
-        enum CodingKeys: String, CodingKey {
-            case retries, sent
-            case maxInFlight = "max_in_flight"
-            case perSecond = "per_second"
-        }
     }
 
     struct Stop: Encodable {
@@ -65,11 +44,6 @@ struct WarmReportDocument: Encodable {
         var sources: [Source]
         var text: String
         var voiceID: String
-
-        enum CodingKeys: String, CodingKey {
-            case attempts, key, language, message, outcome, reason, sources, text
-            case voiceID = "voice_id"
-        }
     }
 
     struct Source: Encodable {
@@ -94,15 +68,6 @@ struct WarmReportDocument: Encodable {
     /// `null` when nothing stopped the run.
     var stoppedBy: OrNull<Stop>
     var failures: [Failure]
-
-    enum CodingKeys: String, CodingKey {
-        case format, version, cache, provider, outcome, characters, counts, requests, failures
-        case exitCode = "exit_code"
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case durationSeconds = "duration_seconds"
-        case stoppedBy = "stopped_by"
-    }
 
     init(_ report: WarmReport) {
         cache = report.cache
