@@ -136,11 +136,9 @@ private func serveAudio(
     responder: AudioFileResponder
 ) async throws -> Response {
     let key = try CacheKey(pathParameter: context.parameters.get("key"))
-    guard let hit = await cache.lookup(key: key) else {
-        responder.metrics.misses.increment()
+    guard let hit = await responder.lookup(key, in: cache) else {
         throw APIError(.notFound, reason: "not_found", "no audio is cached under \(key) (or it expired)")
     }
-    responder.metrics.hits.increment()
     return try await responder.respond(to: hit, request: request, context: context)
 }
 

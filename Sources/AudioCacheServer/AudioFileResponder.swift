@@ -77,6 +77,13 @@ struct AudioFileResponder: Sendable {
         case bytes([UInt8])
     }
 
+    /// Looks a key up (the lookup counts the access), and counts it as a hit or a miss.
+    func lookup(_ key: CacheKey, in cache: CacheDirectory) async -> CacheDirectory.Hit? {
+        let hit = await cache.lookup(key: key)
+        (hit == nil ? metrics.misses : metrics.hits).increment()
+        return hit
+    }
+
     /// The answer for a hit.
     /// - Parameters:
     ///   - hit: What the lookup found.

@@ -70,13 +70,13 @@ struct IndexWatcher: Service {
 
     /// What identifies the index on disk now.
     private func fingerprint() -> [String] {
-        ["index.json", "index.journal"].map { name in
+        // The folder the link points at now: a new bundle may carry an index of the same size.
+        let target = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        return ["index.json", "index.journal"].map { name in
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder + "/" + name) else {
                 return "\(name): missing"
             }
             let inode = attributes[.systemFileNumber].map { "\($0)" } ?? "?"
-            // The folder the link points at now: a new bundle may carry an index of the same size.
-            let target = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
             let size = attributes[.size].map { "\($0)" } ?? "?"
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             return "\(name): \(target) \(inode) \(size) \(modified)"

@@ -31,8 +31,6 @@ actor ReadThrough {
     private let metrics: ServerMetrics
     private var breaker: CircuitBreaker<ContinuousClock.Instant>
     private var waiting: [CacheKey: [CheckedContinuation<Outcome, Never>]] = [:]
-    /// Provider calls made (each flight's one call), for tests and metrics.
-    private(set) var providerCalls = 0
 
     init(
         provider: any SpeechProvider,
@@ -49,9 +47,6 @@ actor ReadThrough {
         self.metrics = metrics
         self.logger = logger
     }
-
-    /// The provider's name.
-    nonisolated var providerName: String { provider.name }
 
     /// Where the breaker stands.
     var providerState: ProviderState {
@@ -88,12 +83,10 @@ actor ReadThrough {
                 )
             )
         }
-        providerCalls += 1
         metrics.providerCalls.increment()
         let started = clock.now
         let result = await callWithDeadline(request)
-        let elapsed = started.duration(to: clock.now).components
-        metrics.providerLatency.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        metrics.providerLatency.recordNanoseconds(Int64(started.duration(to: clock.now) / .nanoseconds(1)))
         switch result {
         case .success(let audio):
             breaker.record(success: true, at: clock.now)

@@ -41,11 +41,9 @@ struct SpeechRoutes: Sendable {
         try phrase.validate(maxTextCharacters: maxTextCharacters)
         let cache = source.current
         let key = cache.keyScheme.key(text: phrase.text, voiceID: phrase.voiceID, language: phrase.language)
-        if let hit = await cache.lookup(key: key) {
-            metrics.hits.increment()
+        if let hit = await responder.lookup(key, in: cache) {
             return try await responder.respond(to: hit, request: request, context: context)
         }
-        metrics.misses.increment()
         guard let readThrough else {
             throw APIError(
                 .notFound,
@@ -80,10 +78,7 @@ struct SpeechRoutes: Sendable {
         case .transient(let retryAfter), .tooManyConcurrent(let retryAfter):
             wait = retryAfter ?? .seconds(5)
         }
-        let seconds = max(
-            1,
-            Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up))
-        )
+        let seconds = max(1, Int((wait / .seconds(1)).rounded(.up)))
         return APIError(
             .serviceUnavailable,
             reason: error.reason,
