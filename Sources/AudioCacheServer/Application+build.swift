@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// Routes (docs/openapi.yaml):
 /// - `GET`/`HEAD /api/audio/{key}`: a cached entry's audio (``AudioFileResponder``).
 /// - `POST /api/tts`, `GET /api/tts?text=…&voice_id=…&language=…`: a phrase's audio, rendered
-///   through `provider` on a miss (``ReadThrough``: single flight, deadline, circuit breaker).
+///   through `provider` on a miss (``ReadThrough``: single flight, deadline, circuit breaker),
+///   streamed as it arrives when the provider streams (``StreamingSpeechProvider``).
 /// - `GET /api/audio-cache/stats`, `POST /api/audio-cache/clear`, `/invalidate`, `/evict`,
 ///   `DELETE /api/audio-cache/entries/{key}`: management, behind `Authorization: Bearer`.
 /// - `GET /health` (the process is up), `GET /ready` (the cache is open; what it holds; the
@@ -17,8 +18,8 @@ import ServiceLifecycle
 ///   bytes served, evictions, entries, size, requests in flight).
 ///
 /// The application runs under swift-service-lifecycle (`runService()` stops on SIGINT and SIGTERM):
-/// the server stops accepting, drains, and then the cache's access statistics are flushed and the
-/// cache closed.
+/// the server stops accepting, drains, the flights under way end, and then the cache's access
+/// statistics are flushed and the cache closed.
 /// - Parameters:
 ///   - configuration: Where to listen and what to allow.
 ///   - cache: The open cache; the application closes it when it stops.
@@ -51,6 +52,7 @@ public func buildApplication(
         middleware: AdminTokenMiddleware(token: configuration.adminToken)
     )
     ManagementRoutes(source: source, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics).add(to: management)
+    let flights = FlightRunner()
     let readThrough = provider.map { provider in
         ReadThrough(
             provider: provider,
@@ -60,6 +62,7 @@ public func buildApplication(
                 threshold: configuration.providerFailureThreshold,
                 coolDown: configuration.providerCoolDown
             ),
+            runner: flights,
             metrics: metrics,
             logger: logger
         )
@@ -104,7 +107,10 @@ public func buildApplication(
             expireInterval: configuration.expireInterval,
             metrics: metrics,
             logger: logger
-        )
+        ),
+        // After the maintenance service, so that it shuts down before it: flights end (and are
+        // stored) before the cache is closed.
+        flights,
     ]
     if cache.access == .readOnly {
         services.append(

@@ -4,8 +4,13 @@ import Logging
 
 /// Renders the phrases a served cache misses: one provider call per key however many requests
 /// ask for it at once (single flight), a deadline on each call, a circuit breaker in front of a
-/// failing provider, and the audio stored (unpinned, with the cache's TTL) before anyone is
-/// answered, so that the next request is a hit.
+/// failing provider, and the audio stored (unpinned, with the cache's TTL) once it is complete and
+/// valid, so that the next request is a hit.
+///
+/// A provider that streams (``StreamingSpeechProvider``) hands each part of the audio to the
+/// ``SpeechFlight`` as it arrives, and every request of the flight answers with it at once; with
+/// any other provider the flight's requests are answered when it ends. Flights run in the
+/// ``FlightRunner``'s tasks, not in the request that started them.
 actor ReadThrough {
     /// What a flight ended with; every request that joined it gets the same.
     enum Outcome: Sendable {
@@ -29,14 +34,16 @@ actor ReadThrough {
     private let clock = ContinuousClock()
     private let logger: Logger
     private let metrics: ServerMetrics
+    private let runner: FlightRunner
     private var breaker: CircuitBreaker<ContinuousClock.Instant>
-    private var waiting: [CacheKey: [CheckedContinuation<Outcome, Never>]] = [:]
+    private var flights: [CacheKey: SpeechFlight] = [:]
 
     init(
         provider: any SpeechProvider,
         cache: CacheDirectory,
         timeout: Duration,
         breaker: CircuitBreaker<ContinuousClock.Instant>,
+        runner: FlightRunner,
         metrics: ServerMetrics,
         logger: Logger
     ) {
@@ -44,6 +51,7 @@ actor ReadThrough {
         self.cache = cache
         self.timeout = timeout
         self.breaker = breaker
+        self.runner = runner
         self.metrics = metrics
         self.logger = logger
     }
@@ -57,40 +65,45 @@ actor ReadThrough {
         }
     }
 
-    /// Renders and stores `request`, or joins the flight already doing so for its key.
-    func render(_ request: SpeechRequest) async -> Outcome {
-        if waiting[request.key] != nil {
-            return await withCheckedContinuation { continuation in
-                waiting[request.key, default: []].append(continuation)
-            }
-        }
-        waiting[request.key] = []
-        let outcome = await fly(request)
-        for waiter in waiting.removeValue(forKey: request.key) ?? [] {
-            waiter.resume(returning: outcome)
-        }
-        return outcome
-    }
-
-    private func fly(_ request: SpeechRequest) async -> Outcome {
+    /// The flight rendering `request`'s key: the one under way, or a new one.
+    func flight(for request: SpeechRequest) -> SpeechFlight {
+        if let flight = flights[request.key] { return flight }
         if case .refused(let retryAfter) = breaker.admit(at: clock.now) {
             metrics.providerRefused.increment()
-            return .failed(
-                SpeechProviderError(
-                    .transient(retryAfter: retryAfter),
-                    reason: "provider_cooling_down",
-                    "the \(provider.name) provider failed repeatedly; it is not called until its cool-down ends"
+            return SpeechFlight(
+                finished: .failed(
+                    SpeechProviderError(
+                        .transient(retryAfter: retryAfter),
+                        reason: "provider_cooling_down",
+                        "the \(provider.name) provider failed repeatedly; it is not called until its cool-down ends"
+                    )
                 )
             )
         }
+        let flight = SpeechFlight()
+        guard runner.start({ await self.fly(request, flight) }) else {
+            return SpeechFlight(
+                finished: .failed(
+                    SpeechProviderError(.transient(retryAfter: nil), reason: "shutting_down", "the server is stopping")
+                )
+            )
+        }
+        flights[request.key] = flight
+        return flight
+    }
+
+    /// Calls the provider, stores what it rendered, and then ends the flight: a request that comes
+    /// after the end finds the entry in the cache, never a second call.
+    private func fly(_ request: SpeechRequest, _ flight: SpeechFlight) async {
         metrics.providerCalls.increment()
         let started = clock.now
-        let result = await callWithDeadline(request)
+        let result = await callWithDeadline(request, flight)
         metrics.providerLatency.recordNanoseconds(Int64(started.duration(to: clock.now) / .nanoseconds(1)))
+        let outcome: Outcome
         switch result {
         case .success(let audio):
             breaker.record(success: true, at: clock.now)
-            return .rendered(audio, await keep(audio, for: request))
+            outcome = .rendered(audio, await keep(audio, for: request))
         case .failure(let error):
             metrics.providerErrors.increment()
             switch error.scope {
@@ -101,19 +114,36 @@ actor ReadThrough {
                 "provider failed",
                 metadata: ["key": "\(request.key)", "reason": "\(error.reason)", "provider": "\(provider.name)"]
             )
-            return .failed(error)
+            outcome = .failed(error)
         }
+        flights[request.key] = nil
+        flight.finish(outcome)
     }
 
     /// The provider's answer, or a timeout error once `timeout` has passed (the call is then
     /// cancelled: AsyncHTTPClient drops the request, swift-subprocess ends espeak-ng).
-    private func callWithDeadline(_ request: SpeechRequest) async -> Result<SpeechAudio, SpeechProviderError> {
+    private func callWithDeadline(
+        _ request: SpeechRequest,
+        _ flight: SpeechFlight
+    ) async -> Result<SpeechAudio, SpeechProviderError> {
         let provider = provider
         let timeout = timeout
+        let firstPart = metrics.providerFirstByte
         return await withTaskGroup(of: Result<SpeechAudio, SpeechProviderError>?.self) { group in
             group.addTask {
                 do throws(SpeechProviderError) {
-                    return .success(try await provider.render(request))
+                    guard let streaming = provider as? any StreamingSpeechProvider else {
+                        return .success(try await provider.render(request))
+                    }
+                    let clock = ContinuousClock()
+                    let started = clock.now
+                    return .success(
+                        try await streaming.stream(request) { part in
+                            if flight.append(part) == 1 {
+                                firstPart.recordNanoseconds(Int64(started.duration(to: clock.now) / .nanoseconds(1)))
+                            }
+                        }
+                    )
                 } catch {
                     return .failure(error)
                 }

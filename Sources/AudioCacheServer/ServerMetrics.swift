@@ -18,6 +18,8 @@ final class ServerMetrics: Sendable {
     let providerErrors: CoreMetrics.Counter
     /// How long provider calls took.
     let providerLatency: CoreMetrics.Timer
+    /// How long a streaming provider took to send the first part of its audio.
+    let providerFirstByte: CoreMetrics.Timer
     /// Requests refused at once because the provider is cooling down.
     let providerRefused: CoreMetrics.Counter
     /// Entries removed by the eviction route.
@@ -37,10 +39,12 @@ final class ServerMetrics: Sendable {
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["audiocache_provider_latency_seconds"] = [
+        let providerBuckets: [Duration] = [
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
             .milliseconds(2_500), .seconds(5), .seconds(10), .seconds(30),
         ]
+        factory.durationHistogramBuckets["audiocache_provider_latency_seconds"] = providerBuckets
+        factory.durationHistogramBuckets["audiocache_provider_first_byte_seconds"] = providerBuckets
         hits = CoreMetrics.Counter(label: "audiocache_lookups_total", dimensions: [("result", "hit")], factory: factory)
         misses = CoreMetrics.Counter(
             label: "audiocache_lookups_total",
@@ -51,6 +55,7 @@ final class ServerMetrics: Sendable {
         providerCalls = CoreMetrics.Counter(label: "audiocache_provider_calls_total", factory: factory)
         providerErrors = CoreMetrics.Counter(label: "audiocache_provider_errors_total", factory: factory)
         providerLatency = CoreMetrics.Timer(label: "audiocache_provider_latency_seconds", factory: factory)
+        providerFirstByte = CoreMetrics.Timer(label: "audiocache_provider_first_byte_seconds", factory: factory)
         providerRefused = CoreMetrics.Counter(label: "audiocache_provider_refused_total", factory: factory)
         evictions = CoreMetrics.Counter(label: "audiocache_evictions_total", factory: factory)
         expired = CoreMetrics.Counter(label: "audiocache_expired_total", factory: factory)

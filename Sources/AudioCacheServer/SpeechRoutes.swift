@@ -5,7 +5,8 @@ import Hummingbird
 
 /// `POST /api/tts` (`{"text", "voice_id", "language"}`) and `GET /api/tts?text=…&voice_id=…&language=…`
 /// (a URL an `<audio>` element or a player can open): the phrase's audio from the cache, or, on a
-/// miss, rendered through the provider (``ReadThrough``), stored and answered.
+/// miss, rendered through the provider (``ReadThrough``), answered as it arrives when the provider
+/// streams, and stored once complete.
 struct SpeechRoutes: Sendable {
     let source: CacheSource
     let metrics: ServerMetrics
@@ -52,15 +53,54 @@ struct SpeechRoutes: Sendable {
             )
         }
         let speech = SpeechRequest(key: key, text: phrase.text, voiceID: phrase.voiceID, language: phrase.language)
-        switch await readThrough.render(speech) {
-        case .rendered(let audio, let entry):
+        let flight = await readThrough.flight(for: speech)
+        switch await flight.next(from: 0) {
+        case .audio(let parts):
+            return streamed(flight, first: parts)
+        case .finished(.rendered(let audio, let entry)):
             let metadata =
                 entry.map(AudioFileResponder.Metadata.init)
                 ?? .init(audio: audio.bytes, outputFormat: audio.rendering.outputFormat, createdAt: Date())
             return try await responder.respond(metadata, .bytes(audio.bytes), request: request, context: context)
-        case .failed(let error):
+        case .finished(.failed(let error)):
             throw Self.answer(for: error)
         }
+    }
+
+    /// The audio of a flight still under way, as the provider sends it: `200` without a length
+    /// (chunked), every part from the first, ended when the flight ends. A flight that fails after
+    /// its first part leaves the response unfinished (the connection is closed), so a client
+    /// never takes cut-short audio for the whole. The answer carries no validator and is not to be
+    /// kept (`Cache-Control: no-store`): the next request is a hit with its `ETag`.
+    private func streamed(_ flight: SpeechFlight, first: [ByteBuffer]) -> Response {
+        let head = first.first.map { Array($0.readableBytesView.prefix(12)) } ?? []
+        let mimeType = AudioContainer.detect(head, declaredAs: "")?.mimeType ?? "application/octet-stream"
+        let metrics = metrics
+        let body = ResponseBody { writer in
+            var parts = first
+            var read = 0
+            while true {
+                for part in parts {
+                    try await writer.write(part)
+                    metrics.bytesServed.increment(by: part.readableBytes)
+                }
+                read += parts.count
+                switch await flight.next(from: read) {
+                case .audio(let more):
+                    parts = more
+                case .finished(.rendered):
+                    try await writer.finish(nil)
+                    return
+                case .finished(.failed(let error)):
+                    throw error
+                }
+            }
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: mimeType, .cacheControl: "no-store"],
+            body: body
+        )
     }
 
     /// The answer to a provider's failure: a voice it does not have is a 404 (as ElevenLabs answers

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import AudioCacheTestSupport
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// `audiocache serve` as a real process: it listens where it says, serves a cache that `import`
@@ -79,22 +80,34 @@ struct ServeCommandTests {
         #expect(document["entries"] as? Int == 1 && document["pinned_entries"] as? Int == 0)
     }
 
-    @Test("--provider espeak-ng renders a miss with the local engine")
+    @Test("--provider espeak-ng streams a miss from the local engine and stores a valid WAV")
     func espeakReadThrough() async throws {
         let server = try ServerProcess(
             ["serve", "--cache", "cache", "--port", "0", "--provider", "espeak-ng"],
             in: folder.url
         )
         let base = try await server.address()
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: "\(base)/api/tts?text=Hola%20mundo&voice_id=es&language=es"),
-            timeout: .seconds(30)
-        )
-        #expect(response.status.code == 200)
-        #expect(response.headers.first(name: "content-type") == "audio/wav")
-        let audio = Array(try await response.body.collect(upTo: 8 << 20).readableBytesView)
-        #expect(audio.count > 1_000 && audio.starts(with: Array("RIFF".utf8)))
+        var answers: [(HTTPHeaders, [UInt8])] = []
+        for _ in 0..<2 {
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(base)/api/tts?text=Hola%20mundo&voice_id=es&language=es"),
+                timeout: .seconds(30)
+            )
+            #expect(response.status.code == 200)
+            #expect(response.headers.first(name: "content-type") == "audio/wav")
+            answers.append((response.headers, Array(try await response.body.collect(upTo: 8 << 20).readableBytesView)))
+        }
         #expect(try await server.stop(signal: SIGTERM) == 0)
+        // The miss is espeak-ng's output as it was written: a WAV stream whose header carries
+        // placeholder sizes. The hit is the stored file: the same audio with the sizes set.
+        let (streamed, stored) = (answers[0].1, answers[1].1)
+        #expect(answers[0].0.first(name: "etag") == nil && answers[1].0.first(name: "etag") != nil)
+        #expect(stored.count > 1_000 && stored.starts(with: Array("RIFF".utf8)))
+        #expect(streamed.count == stored.count)
+        let sizeFields = Set(4..<8).union(40..<44)
+        #expect(zip(streamed, stored).enumerated().allSatisfy { $1.0 == $1.1 || sizeFields.contains($0) })
+        let dataSize = stored[40..<44].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        #expect(dataSize == stored.count - 44)
     }
 
     @Test("bad usage exits 64; a cache another process writes exits 75")

@@ -3,6 +3,7 @@ import AudioCache
 import AudioCacheTestSupport
 import Foundation
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @testable import AudioCacheProviders
@@ -67,28 +68,65 @@ struct ElevenLabsEndToEndTests {
         #expect(audio.maximumConcurrentRequests == 3)
     }
 
-    @Test(
-        "failures over the wire",
-        arguments: [
-            (StubResponse(status: 401, body: detailBody("quota_exceeded")), "quota_exceeded"),
-            (StubResponse(status: 404, body: detailBody("voice_not_found")), "voice_not_found"),
-            (
-                StubResponse(
-                    status: 429,
-                    headers: [("retry-after-ms", "1500")],
-                    body: detailBody("too_many_concurrent_requests")
-                ),
-                "too_many_concurrent_requests"
+    @Test("streams: the /stream endpoint, every chunk passed on, the whole checked audio returned")
+    func stream() async throws {
+        let respond: @Sendable (StubRequest) -> StubResponse = { _ in
+            StubResponse(headers: [("Content-Type", "audio/mpeg"), ("character-cost", "4")], body: AudioFixtures.mp3())
+        }
+        let parts = PartCollector()
+        let (audio, uri) = try await withStubbedProvider(respond: respond) { provider, server in
+            let audio = try await provider.stream(speechRequest(text: "Hola", voiceID: "voice+1", language: "es")) {
+                parts.add($0)
+            }
+            return (audio, server.requests.first?.uri)
+        }
+        #expect(uri == "/v1/text-to-speech/voice%2B1/stream?output_format=mp3_44100_128")
+        #expect(audio.bytes == AudioFixtures.mp3() && parts.bytes == audio.bytes)
+        #expect(audio.billedCharacters == 4)
+    }
+
+    @Test("streamed failures: a refusal or non-audio throws before any chunk, as render's failures")
+    func streamFailures() async throws {
+        for (response, reason) in Self.failuresOverTheWire {
+            let parts = PartCollector()
+            let respond: @Sendable (StubRequest) -> StubResponse = { _ in response }
+            let error = try await withStubbedProvider(requestTimeout: .milliseconds(300), respond: respond) {
+                provider,
+                _ in
+                do throws(SpeechProviderError) {
+                    _ = try await provider.stream(speechRequest()) { parts.add($0) }
+                    return nil as SpeechProviderError?
+                } catch {
+                    return error
+                }
+            }
+            #expect(error?.reason == reason)
+            // A truncated body was audio until it stopped; nothing else reached the caller.
+            if reason != "truncated_body" { #expect(parts.bytes.isEmpty, "\(reason)") }
+        }
+    }
+
+    static let failuresOverTheWire: [(StubResponse, String)] = [
+        (StubResponse(status: 401, body: detailBody("quota_exceeded")), "quota_exceeded"),
+        (StubResponse(status: 404, body: detailBody("voice_not_found")), "voice_not_found"),
+        (
+            StubResponse(
+                status: 429,
+                headers: [("retry-after-ms", "1500")],
+                body: detailBody("too_many_concurrent_requests")
             ),
-            (StubResponse(status: 503), "server_error"),
-            (
-                StubResponse(headers: [("Content-Type", "audio/mpeg")], body: AudioFixtures.mp3(), truncate: true),
-                "truncated_body"
-            ),
-            (StubResponse(headers: [("Content-Type", "audio/mpeg")], body: Array("not audio".utf8)), "bad_audio"),
-            (StubResponse(hang: true), "timeout"),
-        ] as [(StubResponse, String)]
-    )
+            "too_many_concurrent_requests"
+        ),
+        (StubResponse(status: 503), "server_error"),
+        (
+            StubResponse(headers: [("Content-Type", "audio/mpeg")], body: AudioFixtures.mp3(), truncate: true),
+            "truncated_body"
+        ),
+        (StubResponse(headers: [("Content-Type", "audio/mpeg")], body: Array("not audio".utf8)), "bad_audio"),
+        (StubResponse(hang: true), "timeout"),
+    ]
+
+    @Test("failures over the wire", arguments: failuresOverTheWire)
     func failures(response: StubResponse, reason: String) async throws {
         let respond: @Sendable (StubRequest) -> StubResponse = { _ in response }
         let error = try await withStubbedProvider(requestTimeout: .milliseconds(300), respond: respond) { provider, _ in
@@ -163,4 +201,15 @@ struct ElevenLabsEndToEndTests {
         }
         #expect(count == 2)
     }
+}
+
+/// The parts a streaming call passed on, in order.
+final class PartCollector: Sendable {
+    private let parts = Mutex<[UInt8]>([])
+
+    func add(_ part: [UInt8]) {
+        parts.withLock { $0 += part }
+    }
+
+    var bytes: [UInt8] { parts.withLock { $0 } }
 }

@@ -93,6 +93,35 @@ struct EspeakProviderTests {
         #expect(input == Array(text.utf8))
     }
 
+    @Test("streams espeak-ng's output as it is written; the returned file is the same audio with its sizes set")
+    func streams() async throws {
+        let provider = try EspeakProvider()
+        let parts = PartCollector()
+        let audio = try await provider.stream(
+            .sample("Welcome back! Your order has shipped.", voice: "en-us", language: "en")
+        ) {
+            parts.add($0)
+        }
+        let streamed = parts.bytes
+        #expect(streamed.count == audio.bytes.count && streamed.starts(with: Array("RIFF".utf8)))
+        // Only the RIFF and data sizes differ: espeak-ng writes placeholders to a pipe.
+        #expect(Array(streamed[8..<40]) == Array(audio.bytes[8..<40]))
+        #expect(Array(streamed[44...]) == Array(audio.bytes[44...]))
+        #expect(Array(streamed[40..<44]) != Array(audio.bytes[40..<44]))
+    }
+
+    @Test("a streamed unknown voice fails before any part")
+    func streamUnknownVoice() async throws {
+        let parts = PartCollector()
+        let error = await #expect(throws: SpeechProviderError.self) {
+            try await EspeakProvider().stream(.sample("Hello.", voice: "xx-nosuchvoice", language: "en")) {
+                parts.add($0)
+            }
+        }
+        #expect(error?.reason == "voice_not_found")
+        #expect(parts.bytes.isEmpty)
+    }
+
     @Test("an unknown voice fails the voice")
     func unknownVoice() async throws {
         let provider = try EspeakProvider()

@@ -114,6 +114,30 @@ func send(
     return Exchange(status: Int(response.status.code), headers: fields, body: Array(bytes.readableBytesView))
 }
 
+/// An answer read part by part as it arrives, each part with the time since the request was sent.
+struct StreamedExchange {
+    var status: Int
+    var headers: [String: String]
+    var parts: [(bytes: [UInt8], after: Duration)]
+
+    var body: [UInt8] { parts.flatMap(\.bytes) }
+}
+
+/// Sends a `GET` and reads the answer part by part; throws when the answer ends before it is
+/// complete (a connection closed in the middle of a chunked body).
+func stream(_ url: String) async throws -> StreamedExchange {
+    let clock = ContinuousClock()
+    let started = clock.now
+    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+    var fields: [String: String] = [:]
+    for header in response.headers { fields[header.name.lowercased()] = header.value }
+    var exchange = StreamedExchange(status: Int(response.status.code), headers: fields, parts: [])
+    for try await part in response.body {
+        exchange.parts.append((Array(part.readableBytesView), started.duration(to: clock.now)))
+    }
+    return exchange
+}
+
 /// A cache folder with entries stored through the library, as `warm` and `import` leave them.
 struct ServedCache {
     let folder: TemporaryFolder

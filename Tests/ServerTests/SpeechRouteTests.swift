@@ -61,11 +61,14 @@ struct SpeechRouteTests {
             let second = try await send(.GET, Self.speech(base, "  welcome TO the demo "))
             return (first, second, server.textToSpeechRequests.count)
         }
+        // The miss is streamed from the provider: no validator, not to be kept.
         #expect(first.status == 200)
         #expect(first.headers["content-type"] == "audio/mpeg")
+        #expect(first.headers["cache-control"] == "no-store" && first.headers["etag"] == nil)
         #expect(!first.body.isEmpty)
+        // The hit is the stored file, with its ETag.
         #expect(second.status == 200 && second.body == first.body)
-        #expect(second.headers["etag"] == first.headers["etag"])
+        #expect(second.headers["etag"] == "\"\(SHA256Hash(of: second.body))\"")
         #expect(renders == 1)
         let key = KeyScheme.md5TextVoiceLanguageV1.key(text: "Welcome to the demo", voiceID: Self.voice, language: "en")
         let entry = try #require(await served.cache.entry(for: key))
@@ -92,6 +95,73 @@ struct SpeechRouteTests {
         #expect(bodies.count == 100 && bodies.allSatisfy { $0.status == 200 })
         #expect(Set(bodies.map(\.body)).count == 1)
         #expect(bodies.first?.body.isEmpty == false)
+    }
+
+    @Test("a miss streams: the first bytes come while the provider still speaks; a late joiner gets the same bytes")
+    func missStreams() async throws {
+        let served = try ServedCache()
+        // Four chunks 400 ms apart: the whole answer takes at least 1.2 s after the first chunk.
+        let fake = FakeElevenLabsConfiguration(streamChunks: 4, streamChunkInterval: .milliseconds(400))
+        let text = "Your call is important to us"
+        let key = KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: Self.voice, language: "en")
+        let (first, late, paths, stored) = try await Self.withReadThrough(fake, served: served) { base, server in
+            async let first = stream(Self.speech(base, text))
+            try await Task.sleep(for: .milliseconds(500))
+            async let late = stream(Self.speech(base, text))
+            let answers = (try await first, try await late)
+            // Stored before the answers ended.
+            let hit = try #require(await served.cache.lookup(key: key))
+            let stored = try Array(Data(contentsOf: URL(fileURLWithPath: hit.filePath)))
+            return (answers.0, answers.1, server.textToSpeechRequests.map(\.path), stored)
+        }
+        #expect(paths == ["/v1/text-to-speech/\(Self.voice)/stream"])
+        #expect(first.status == 200 && first.headers["content-type"] == "audio/mpeg")
+        #expect(first.parts.count >= 2, "the answer came in one part")
+        let firstPart = try #require(first.parts.first?.after)
+        let end = try #require(first.parts.last?.after)
+        #expect(end - firstPart >= .milliseconds(1_000), "first part after \(firstPart), last after \(end)")
+        #expect(late.status == 200 && late.body == first.body)
+        #expect(stored == first.body)
+    }
+
+    @Test("a stream cut short is not stored: the client sees an unfinished answer, the next request renders again")
+    func truncatedStream() async throws {
+        let served = try ServedCache()
+        let fake = FakeElevenLabsConfiguration(
+            faults: FakeElevenLabsFaultRule { $0.attempt == 1 ? .truncatedBody : nil }
+        )
+        let text = "Press one for sales"
+        let key = KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: Self.voice, language: "en")
+        try await Self.withReadThrough(fake, served: served) { base, server in
+            await #expect(throws: (any Error).self) { try await stream(Self.speech(base, text)) }
+            #expect(await served.cache.entry(for: key) == nil)
+            let again = try await send(.GET, Self.speech(base, text))
+            #expect(again.status == 200)
+            #expect(server.textToSpeechRequests.count == 2)
+        }
+        #expect(await served.cache.entry(for: key) != nil)
+    }
+
+    @Test("the client that started a flight goes away: the flight goes on, the others get the audio, it is stored")
+    func leaderLeaves() async throws {
+        let served = try ServedCache()
+        let fake = FakeElevenLabsConfiguration(streamChunks: 3, streamChunkInterval: .milliseconds(300))
+        let text = "Thank you for waiting"
+        let key = KeyScheme.md5TextVoiceLanguageV1.key(text: text, voiceID: Self.voice, language: "en")
+        try await Self.withReadThrough(fake, served: served) { base, server in
+            let leader = Task { try await stream(Self.speech(base, text)) }
+            try await Task.sleep(for: .milliseconds(150))
+            async let follower = stream(Self.speech(base, text))
+            try await Task.sleep(for: .milliseconds(200))
+            leader.cancel()
+            _ = await leader.result
+            let answer = try await follower
+            #expect(answer.status == 200 && !answer.body.isEmpty)
+            #expect(server.textToSpeechRequests.count == 1)
+            let entry = try #require(await served.cache.entry(for: key))
+            #expect(entry.size == answer.body.count)
+            #expect(try await send(.GET, "\(base)/ready").json()["provider_state"] as? String == "ok")
+        }
     }
 
     @Test("provider down: hits still served, misses 503 with Retry-After at once; cool-down, then back")

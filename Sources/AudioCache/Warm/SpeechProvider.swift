@@ -43,6 +43,34 @@ extension SpeechProvider {
     }
 }
 
+/// A provider that can hand its audio on while it is still speaking: what `audiocache serve`
+/// uses to answer a miss as the audio arrives instead of after the last byte.
+///
+/// ElevenLabs' streaming endpoint and espeak-ng's standard output both deliver audio in parts; the
+/// time to the first part is what a listener waits, not the time to the whole phrase.
+public protocol StreamingSpeechProvider: SpeechProvider {
+    /// Renders one phrase, passing its audio to `receive` part by part as the provider sends it.
+    ///
+    /// `receive` is called only once the provider has accepted the request: a refusal (a bad key,
+    /// an unknown voice, a rate limit) throws before any part, so a caller that waits for the
+    /// first part can still answer with an error. A failure after the first part throws too;
+    /// what was received is then incomplete and must not be kept.
+    ///
+    /// The parts, in order, are the audio as the provider sent it. The returned audio is the whole
+    /// file, checked as ``SpeechProvider/render(_:)`` checks it, and is what a cache stores; it can
+    /// differ from the parts in its header only (a WAV written to a pipe carries placeholder sizes,
+    /// which the returned file sets).
+    /// - Parameters:
+    ///   - request: What to say, and how.
+    ///   - receive: Called with each part, in order.
+    /// - Returns: The whole audio and what exactly was rendered.
+    /// - Throws: ``SpeechProviderError``.
+    func stream(
+        _ request: SpeechRequest,
+        to receive: @escaping @Sendable (_ part: [UInt8]) async -> Void
+    ) async throws(SpeechProviderError) -> SpeechAudio
+}
+
 /// One phrase to render.
 public struct SpeechRequest: Sendable, Hashable {
     /// The cache key the audio will be stored under.

@@ -60,12 +60,19 @@ struct ElevenLabsSpeechBody: Encodable, Sendable, Hashable {
 }
 
 extension ElevenLabsProvider {
-    /// The request that renders `request`: `POST {base}/v1/text-to-speech/{voice}?output_format=…`.
-    /// - Parameter request: The phrase.
+    /// The request that renders `request`: `POST {base}/v1/text-to-speech/{voice}?output_format=…`,
+    /// or `…/{voice}/stream?output_format=…` (the same body; the audio comes in chunks as it is
+    /// generated).
+    /// - Parameters:
+    ///   - request: The phrase.
+    ///   - streaming: Whether to ask for the streaming endpoint.
     /// - Returns: The request.
     /// - Throws: ``SpeechProviderError`` (``SpeechProviderError/Scope/voice``, `invalid_voice`)
     ///   for an empty voice id.
-    func speechRequest(for request: SpeechRequest) throws(SpeechProviderError) -> ElevenLabsHTTPRequest {
+    func speechRequest(
+        for request: SpeechRequest,
+        streaming: Bool = false
+    ) throws(SpeechProviderError) -> ElevenLabsHTTPRequest {
         guard !request.voiceID.isEmpty else {
             throw SpeechProviderError(.voice, reason: "invalid_voice", "the voice id of \(request.key) is empty")
         }
@@ -88,7 +95,8 @@ extension ElevenLabsProvider {
         var headers = commonHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: "audio/*")
-        let path = "/v1/text-to-speech/" + Self.percentEncodedPathSegment(request.voiceID)
+        let path =
+            "/v1/text-to-speech/" + Self.percentEncodedPathSegment(request.voiceID) + (streaming ? "/stream" : "")
         return ElevenLabsHTTPRequest(
             method: .POST,
             url: url(path: path, query: [("output_format", configuration.outputFormat)]),

@@ -44,11 +44,8 @@ extension ElevenLabsProvider {
             )
         }
         let transient = SpeechProviderError.Scope.transient(retryAfter: nil)
-        let contentType = mediaType(response.headers.first(name: "content-type"))
-        let headerless = ["pcm_", "ulaw_", "alaw_"].contains { outputFormat.hasPrefix($0) }
-        guard
-            contentType.hasPrefix("audio/") || (headerless && contentType == "application/octet-stream")
-        else {
+        guard isAudio(response.headers, outputFormat: outputFormat) else {
+            let contentType = mediaType(response.headers.first(name: "content-type"))
             throw SpeechProviderError(
                 transient,
                 reason: "bad_audio",
@@ -67,8 +64,7 @@ extension ElevenLabsProvider {
         guard !response.body.isEmpty else {
             throw SpeechProviderError(transient, reason: "bad_audio", "ElevenLabs answered 200 with no audio")
         }
-        let detected = AudioContainer.detect(response.body, declaredAs: outputFormat)
-        guard let detected, expectedContainer(for: outputFormat).map({ $0 == detected }) ?? true else {
+        guard startsAsExpected(response.body, outputFormat: outputFormat) else {
             throw SpeechProviderError(
                 transient,
                 reason: "bad_audio",
@@ -76,6 +72,32 @@ extension ElevenLabsProvider {
             )
         }
         return response.body
+    }
+
+    /// Whether a response's `Content-Type` is audio: `audio/*`, or `application/octet-stream` for
+    /// the headerless `pcm_`, `ulaw_` and `alaw_` formats.
+    /// - Parameters:
+    ///   - headers: The response headers.
+    ///   - outputFormat: The `output_format` asked for.
+    /// - Returns: Whether the body is meant to be audio.
+    static func isAudio(_ headers: HTTPHeaders, outputFormat: String) -> Bool {
+        let contentType = mediaType(headers.first(name: "content-type"))
+        let headerless = ["pcm_", "ulaw_", "alaw_"].contains { outputFormat.hasPrefix($0) }
+        return contentType.hasPrefix("audio/") || (headerless && contentType == "application/octet-stream")
+    }
+
+    /// How many bytes ``startsAsExpected(_:outputFormat:)`` needs to tell a container.
+    static let containerHeadBytes = 12
+
+    /// Whether `audio` starts as the container `outputFormat` asks for (any audio container when
+    /// the format is one this code does not know).
+    /// - Parameters:
+    ///   - audio: The audio, or its first ``containerHeadBytes`` bytes at least.
+    ///   - outputFormat: The `output_format` asked for.
+    /// - Returns: Whether the bytes are that container.
+    static func startsAsExpected(_ audio: [UInt8], outputFormat: String) -> Bool {
+        guard let detected = AudioContainer.detect(audio, declaredAs: outputFormat) else { return false }
+        return expectedContainer(for: outputFormat).map { $0 == detected } ?? true
     }
 
     /// The container an output format must arrive in, when the format says: `mp3_…` is MP3,

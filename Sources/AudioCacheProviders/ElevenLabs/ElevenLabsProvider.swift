@@ -40,7 +40,7 @@ import NIOCore
 /// ## The key
 /// It is sent in `xi-api-key` and nowhere else: descriptions and dumps of the provider and its
 /// configuration show `<redacted>`, and every error message is stripped of it.
-public struct ElevenLabsProvider: SpeechProvider, CustomStringConvertible, CustomReflectable {
+public struct ElevenLabsProvider: StreamingSpeechProvider, CustomStringConvertible, CustomReflectable {
     /// The concurrency to start with when none is configured (the adaptive window then follows
     /// the account's `maximum-concurrent-requests`).
     public static let defaultConcurrency = 4
@@ -97,29 +97,80 @@ public struct ElevenLabsProvider: SpeechProvider, CustomStringConvertible, Custo
         return try speechAudio(from: response, for: request)
     }
 
+    /// Renders one phrase through the streaming endpoint
+    /// (`POST /v1/text-to-speech/{voice_id}/stream`), passing each chunk of audio on as it arrives.
+    ///
+    /// Chunks are passed on only once the response is a 200 with an audio content type, so a
+    /// refusal throws before any chunk; the whole body is then checked as ``render(_:)`` checks it.
+    /// ``ElevenLabsConfiguration/requestTimeout`` bounds the whole exchange, the last chunk
+    /// included.
+    /// - Parameters:
+    ///   - request: What to say; the voice id is the ElevenLabs voice id.
+    ///   - receive: Called with each chunk of audio, in order.
+    /// - Returns: The whole checked audio, with what the response said about billing and ids.
+    /// - Throws: ``SpeechProviderError``, as ``render(_:)`` does.
+    public func stream(
+        _ request: SpeechRequest,
+        to receive: @escaping @Sendable ([UInt8]) async -> Void
+    ) async throws(SpeechProviderError) -> SpeechAudio {
+        let response = try await exchange(
+            try speechRequest(for: request, streaming: true),
+            maximumBytes: configuration.maximumAudioBytes,
+            forwardingAudioTo: receive
+        )
+        return try speechAudio(from: response, for: request)
+    }
+
     /// Sends `request` and reads the whole response, within ``ElevenLabsConfiguration/requestTimeout``.
     /// - Parameters:
     ///   - request: The request.
     ///   - maximumBytes: The largest body accepted.
+    ///   - receive: Given, the body's parts of a 200 audio response as they arrive.
     /// - Returns: The response.
     /// - Throws: ``SpeechProviderError`` for transport failures, as
     ///   ``classify(transportError:redacting:)`` maps them.
     func exchange(
         _ request: ElevenLabsHTTPRequest,
-        maximumBytes: Int
+        maximumBytes: Int,
+        forwardingAudioTo receive: (@Sendable ([UInt8]) async -> Void)? = nil
     ) async throws(SpeechProviderError)
         -> ElevenLabsHTTPResponse
     {
         let client = httpClient
         let timeout = configuration.requestTimeout
         let secret = configuration.apiKey
+        let outputFormat = configuration.outputFormat
         do {
             return try await withThrowingTaskGroup(of: ElevenLabsHTTPResponse?.self) { group in
                 group.addTask {
                     let response = try await client.execute(request.httpClientRequest, timeout: timeAmount(timeout))
-                    let body: ByteBuffer
+                    // Audio is passed on from a 200 with an audio type, once its first bytes are
+                    // the container asked for; until then it is held back.
+                    var forward =
+                        receive != nil && response.status == .ok
+                        && Self.isAudio(response.headers, outputFormat: outputFormat)
+                    var body: [UInt8] = []
+                    var passed = 0
                     do {
-                        body = try await response.body.collect(upTo: maximumBytes)
+                        for try await part in response.body {
+                            guard body.count + part.readableBytes <= maximumBytes else {
+                                throw SpeechProviderError(
+                                    .phrase,
+                                    reason: "audio_too_large",
+                                    "the ElevenLabs response was larger than \(maximumBytes) bytes"
+                                )
+                            }
+                            body += Array(buffer: part)
+                            if forward, passed == 0, body.count >= Self.containerHeadBytes {
+                                forward = Self.startsAsExpected(body, outputFormat: outputFormat)
+                            }
+                            if forward, passed > 0 || body.count >= Self.containerHeadBytes, let receive {
+                                await receive(Array(body[passed...]))
+                                passed = body.count
+                            }
+                        }
+                        // A cancelled body ends early without an error: it is not the whole audio.
+                        try Task.checkCancellation()
                     } catch {
                         // A connection lost while the body arrives leaves it cut short.
                         var failure = Self.classify(transportError: error, redacting: secret)
@@ -135,7 +186,7 @@ public struct ElevenLabsProvider: SpeechProvider, CustomStringConvertible, Custo
                     return ElevenLabsHTTPResponse(
                         status: Int(response.status.code),
                         headers: response.headers,
-                        body: Array(buffer: body)
+                        body: body
                     )
                 }
                 group.addTask {

@@ -48,13 +48,15 @@ enum EspeakProcess {
     ///   - options: The executable, timeout and output limit.
     ///   - arguments: The arguments (never the text).
     ///   - text: The text, as UTF-8.
+    ///   - receive: Called with each part of standard output as the program writes it, if given.
     /// - Returns: How the program ended and what it wrote.
     /// - Throws: ``SpeechProviderError``: `espeak_ng_missing`, `timeout`, `cancelled`,
     ///   `audio_too_long`, `spawn_failed`, `temporary_file`, `espeak_ng_io`.
     static func run(
         options: EspeakProvider.Options,
         arguments: [String],
-        text: [UInt8]
+        text: [UInt8],
+        receive: (@Sendable ([UInt8]) async -> Void)? = nil
     ) async throws(SpeechProviderError) -> Output {
         let input = try textFile(text)
         defer { try? input.close() }
@@ -70,9 +72,24 @@ enum EspeakProcess {
                         arguments: Arguments(arguments),
                         platformOptions: platformOptions,
                         input: .fileDescriptor(input, closeAfterSpawningProcess: false),
-                        output: .bytes(limit: maximumAudioBytes),
+                        output: .sequence,
                         error: .bytes(limit: standardErrorLimit)
-                    )
+                    ) { execution in
+                        var audio: [UInt8] = []
+                        for try await buffer in execution.standardOutput {
+                            let part = buffer.withUnsafeBytes { [UInt8]($0) }
+                            guard audio.count + part.count <= maximumAudioBytes else {
+                                throw SpeechProviderError(
+                                    .phrase,
+                                    reason: "audio_too_long",
+                                    "espeak-ng produced more than \(maximumAudioBytes) bytes of output"
+                                )
+                            }
+                            audio += part
+                            await receive?(part)
+                        }
+                        return audio
+                    }
                     let status: Output.Status
                     switch result.terminationStatus {
                     case .exited(let code): status = .exited(code)
@@ -81,7 +98,7 @@ enum EspeakProcess {
                     return .finished(
                         Output(
                             status: status,
-                            standardOutput: result.standardOutput,
+                            standardOutput: result.closureResult,
                             standardError: result.standardError
                         )
                     )
@@ -109,7 +126,7 @@ enum EspeakProcess {
         } catch let error as SpeechProviderError {
             throw error
         } catch {
-            throw providerError(for: error, executable: options.executable, maximumAudioBytes: maximumAudioBytes)
+            throw providerError(for: error, executable: options.executable)
         }
     }
 
@@ -126,8 +143,7 @@ enum EspeakProcess {
     /// The provider's view of a failure to run the program.
     private static func providerError(
         for error: any Error,
-        executable: String?,
-        maximumAudioBytes: Int
+        executable: String?
     ) -> SpeechProviderError {
         if error is CancellationError || Task.isCancelled {
             return SpeechProviderError(
@@ -170,8 +186,8 @@ enum EspeakProcess {
         case .outputLimitExceeded:
             return SpeechProviderError(
                 .phrase,
-                reason: "audio_too_long",
-                "espeak-ng produced more than \(maximumAudioBytes) bytes of output"
+                reason: "espeak_ng_failed",
+                "espeak-ng wrote more than \(standardErrorLimit) bytes of errors"
             )
         default:
             return SpeechProviderError(

@@ -39,7 +39,7 @@ import Foundation
 /// - Output that is not audio: ``SpeechProviderError/Scope/transient(retryAfter:)``, `bad_audio`.
 /// - Text holding a NUL character (espeak-ng would stop reading there):
 ///   ``SpeechProviderError/Scope/phrase``, `invalid_text`.
-public struct EspeakProvider: SpeechProvider {
+public struct EspeakProvider: StreamingSpeechProvider {
     /// How to run espeak-ng.
     public struct Options: Sendable, Hashable {
         /// The program to run: a path, or `nil` to look `espeak-ng` up on `PATH`.
@@ -137,6 +137,29 @@ public struct EspeakProvider: SpeechProvider {
     /// - Returns: A valid WAV file and what was rendered.
     /// - Throws: ``SpeechProviderError``, as the type's documentation lists.
     public func render(_ request: SpeechRequest) async throws(SpeechProviderError) -> SpeechAudio {
+        try await speak(request, receive: nil)
+    }
+
+    /// Renders one phrase with espeak-ng, passing on its standard output as it is written.
+    ///
+    /// The parts are the WAV file as espeak-ng writes it to a pipe, with placeholder sizes in its
+    /// header (players read such a stream to its end); the returned file has the sizes set.
+    /// - Parameters:
+    ///   - request: What to say; the voice id names the espeak-ng voice.
+    ///   - receive: Called with each part of the output, in order.
+    /// - Returns: A valid WAV file and what was rendered.
+    /// - Throws: ``SpeechProviderError``, as the type's documentation lists.
+    public func stream(
+        _ request: SpeechRequest,
+        to receive: @escaping @Sendable ([UInt8]) async -> Void
+    ) async throws(SpeechProviderError) -> SpeechAudio {
+        try await speak(request, receive: receive)
+    }
+
+    private func speak(
+        _ request: SpeechRequest,
+        receive: (@Sendable ([UInt8]) async -> Void)?
+    ) async throws(SpeechProviderError) -> SpeechAudio {
         let voice = try Self.espeakVoice(for: request)
         guard !request.text.unicodeScalars.contains("\0") else {
             throw SpeechProviderError(
@@ -148,7 +171,8 @@ public struct EspeakProvider: SpeechProvider {
         let output = try await EspeakProcess.run(
             options: options,
             arguments: arguments(voice: voice),
-            text: Array(request.text.utf8)
+            text: Array(request.text.utf8),
+            receive: receive
         )
         let audio = try Self.audio(from: output, request: request, voice: voice)
         return SpeechAudio(

@@ -28,6 +28,10 @@ public struct FakeElevenLabsConfiguration: Sendable {
     public var faults: FakeElevenLabsFaultRule
     /// Seeds the generator behind latency and random faults, so runs repeat.
     public var seed: UInt64
+    /// How many chunks the streaming endpoint (`…/stream`) sends the audio in.
+    public var streamChunks: Int
+    /// The pause between two chunks of a streamed answer (the latency comes before the first).
+    public var streamChunkInterval: Duration
 
     /// Creates a configuration.
     /// - Parameters:
@@ -41,6 +45,8 @@ public struct FakeElevenLabsConfiguration: Sendable {
     ///   - latency: The range each admitted request's latency is drawn from.
     ///   - faults: The fault rule.
     ///   - seed: The generator's seed.
+    ///   - streamChunks: How many chunks a streamed answer is sent in (at least 1).
+    ///   - streamChunkInterval: The pause between two chunks of a streamed answer.
     public init(
         apiKey: String = "test-key",
         voices: [FakeElevenLabsVoice] = FakeElevenLabsVoice.defaults,
@@ -51,7 +57,9 @@ public struct FakeElevenLabsConfiguration: Sendable {
         maximumTextLength: Int = 5_000,
         latency: ClosedRange<Duration> = .zero ... .zero,
         faults: FakeElevenLabsFaultRule = .none,
-        seed: UInt64 = 0
+        seed: UInt64 = 0,
+        streamChunks: Int = 4,
+        streamChunkInterval: Duration = .zero
     ) {
         self.apiKey = apiKey
         self.voices = voices
@@ -63,6 +71,8 @@ public struct FakeElevenLabsConfiguration: Sendable {
         self.latency = latency
         self.faults = faults
         self.seed = seed
+        self.streamChunks = max(1, streamChunks)
+        self.streamChunkInterval = streamChunkInterval
     }
 }
 

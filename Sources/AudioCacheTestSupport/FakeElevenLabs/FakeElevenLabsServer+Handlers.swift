@@ -14,8 +14,9 @@ extension FakeElevenLabsServer {
     func respond(to request: Request, channel: any Channel) async throws -> Response {
         let body = Array(try await request.body.collect(upTo: 4 << 20).readableBytesView)
         let components = request.uri.path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        let isStreaming = components.count == 4 && components[3] == "stream"
         let isTextToSpeech =
-            request.method == .post && components.count == 3 && components[0] == "v1"
+            request.method == .post && (components.count == 3 || isStreaming) && components[0] == "v1"
             && components[1] == "text-to-speech"
         var record = FakeElevenLabsRequestRecord(
             method: request.method.rawValue,
@@ -59,7 +60,13 @@ extension FakeElevenLabsServer {
         let answer: Answer
         switch (request.method, components) {
         case _ where isTextToSpeech:
-            answer = await textToSpeech(record: record, body: speech, requestID: requestID, channel: channel)
+            answer = await textToSpeech(
+                record: record,
+                body: speech,
+                requestID: requestID,
+                streaming: isStreaming,
+                channel: channel
+            )
         case (.get, ["v1", "user", "subscription"]):
             answer = record.key == .valid ? subscription() : Self.invalidKey()
         case (.get, ["v2", "voices"]):
@@ -102,6 +109,7 @@ extension FakeElevenLabsServer {
         record: FakeElevenLabsRequestRecord,
         body: SpeechBody?,
         requestID: String,
+        streaming: Bool,
         channel: any Channel
     ) async -> Answer {
         guard record.key == .valid else { return Self.invalidKey() }
@@ -204,10 +212,12 @@ extension FakeElevenLabsServer {
         if cancelled { return .drop(outcome: "cancelled") }
         switch fault {
         case nil, .slow:
-            return .response(
-                Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: audio))),
-                outcome: "ok"
-            )
+            let body =
+                streaming ? streamedBody(audio, closingAfter: nil) : ResponseBody(byteBuffer: ByteBuffer(bytes: audio))
+            return .response(Response(status: .ok, headers: headers, body: body), outcome: "ok")
+        case .truncatedBody where streaming:
+            let body = streamedBody(audio, closingAfter: audio.count / 2, channel: channel)
+            return .response(Response(status: .ok, headers: headers, body: body), outcome: "fault:truncatedBody")
         case .internalServerError:
             return Self.detail(500, "internal_server_error", "An internal server error occurred.", outcome: "fault")
         case .serviceUnavailable:
@@ -231,6 +241,33 @@ extension FakeElevenLabsServer {
             )
         case .emptyBody:
             return .response(Response(status: .ok, headers: headers, body: ResponseBody()), outcome: "fault:emptyBody")
+        }
+    }
+
+    /// A streamed answer: the audio in ``FakeElevenLabsConfiguration/streamChunks`` chunks with
+    /// ``FakeElevenLabsConfiguration/streamChunkInterval`` between them, no `Content-Length`
+    /// (chunked, as the real streaming endpoint answers); with `closingAfter`, the connection is
+    /// closed once that many bytes are sent.
+    private func streamedBody(_ audio: [UInt8], closingAfter limit: Int?, channel: (any Channel)? = nil) -> ResponseBody
+    {
+        let size = max(1, (audio.count + configuration.streamChunks - 1) / configuration.streamChunks)
+        let interval = configuration.streamChunkInterval
+        return ResponseBody { writer in
+            var sent = 0
+            for start in stride(from: 0, to: audio.count, by: size) {
+                if start > 0, interval > .zero { try await Task.sleep(for: interval) }
+                let end = min(audio.count, start + size, limit ?? .max)
+                guard end > start else { break }
+                try await writer.write(ByteBuffer(bytes: audio[start..<end]))
+                sent = end
+                if let limit, sent >= limit { break }
+            }
+            if limit != nil, let channel {
+                try? await Task.sleep(for: .milliseconds(20))
+                try await channel.close()
+                return
+            }
+            try await writer.finish(nil)
         }
     }
 
