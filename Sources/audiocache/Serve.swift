@@ -79,6 +79,8 @@ extension AudioCacheCommand {
                 ?? .info
             // A replica opens the folder a link points at (a bundle) and watches the link.
             var opened = configuration
+            // Accesses are written by the service every flush interval, never by a lookup.
+            opened.accessFlushInterval = .max
             if readOnly {
                 opened.directory = URL(fileURLWithPath: configuration.directory).resolvingSymlinksInPath().path
             }

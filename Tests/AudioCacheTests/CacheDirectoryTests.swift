@@ -159,6 +159,28 @@ struct CacheDirectoryTests {
         #expect(try indexDocumentEntries().count == 2)
     }
 
+    @Test("a service that flushes for months keeps a journal of bounded length")
+    func flushesFoldTheJournal() async throws {
+        let cache = try open(flushEvery: .max)
+        let entry = try await cache.store(AudioFixtures.wav(seed: 1), for: request("uno"))
+        var longest = 0
+        // Each flush after a lookup journals two records (the access and the counters).
+        for flush in 1...6_000 {
+            _ = await cache.lookup(key: entry.key)
+            try await cache.flush()
+            if flush % 250 == 0 {
+                let journal = try Data(contentsOf: URL(fileURLWithPath: root + "/index.journal"))
+                longest = max(longest, journal.count { $0 == UInt8(ascii: "\n") })
+            }
+        }
+        #expect(longest > 0 && longest <= 10_002)
+        // What was folded is in index.json: a runtime that reads only it sees the accesses.
+        let folded = try #require(try indexDocumentEntries()[entry.key])
+        #expect(folded.accessCount > 4_000)
+        #expect(await cache.entry(for: entry.key)?.accessCount == 6_000)
+        try await cache.close()
+    }
+
     @Test("a torn last journal line is dropped, everything before it kept")
     func tornJournal() async throws {
         var cache = try open()

@@ -236,11 +236,19 @@ public actor CacheDirectory {
 
     // MARK: Flushing and closing
 
-    /// Writes pending access statistics and counters to the journal.
+    /// Writes pending access statistics and counters to the journal, and folds the journal into
+    /// a fresh `index.json` once it has grown past a quarter of the index (10,000 records at
+    /// least), so that a service that flushes for months keeps a journal of bounded length.
     /// - Throws: ``AudioCacheError`` (I/O).
     public func flush() throws(AudioCacheError) {
         guard access == .readWrite, !isClosed else { return }
         try flushAccesses()
+        if journalIsLong { try writeSnapshotAndStartJournal() }
+    }
+
+    /// Whether the journal holds more records than a quarter of the index (10,000 at least).
+    private var journalIsLong: Bool {
+        (journal?.records ?? 0) > max(10_000, table.count / 4)
     }
 
     /// Folds everything into a fresh `index.json` (access statistics included) and empties the
@@ -270,9 +278,7 @@ public actor CacheDirectory {
         // Stored entries go into index.json, so runtimes that read only it see them; access
         // statistics alone stay in the journal (rewriting a large index for them is not worth it)
         // until the journal grows past a quarter of the index.
-        if putsSinceSnapshot > 0 || !garbage.isEmpty
-            || (journal?.records ?? 0) > max(10_000, table.count / 4)
-        {
+        if putsSinceSnapshot > 0 || !garbage.isEmpty || journalIsLong {
             try writeSnapshotAndStartJournal()
         }
     }
