@@ -2,8 +2,9 @@
 # The serve benchmark: cached hits of one ~30 KB prompt through `audiocache serve`
 # (GET /api/audio/{key}) beside nginx serving the same file from the same folder, one after the
 # other, under the same wrk load; then how soon a 1,000,000-entry cache is ready to serve, and
-# with how much memory. Prints figures against the targets of the serve issue; it is not a timed
-# test and only fails when something breaks.
+# with how much memory; then misses of /api/tts rendered by espeak-ng and streamed, with the time
+# to the first byte against the time to the last. Prints figures against the targets of the serve
+# issue; it is not a timed test and only fails when something breaks.
 #
 #   Benchmarks/run-serve-benchmark.sh
 #
@@ -13,6 +14,7 @@
 #   THREADS       wrk threads (default 2)
 #   DURATION      seconds of each wrk run (default 15)
 #   RUNS          wrk runs of each server, alternating; best and median kept (default 3)
+#   MISSES        distinct phrases rendered on a miss for the time-to-first-byte figure (default 20)
 #   BIG_CACHE     a cache folder of 1,000,000 entries for the readiness figure (default
 #                 Benchmarks/data/cache-1000000, which Benchmarks/run-cache-benchmark.sh
 #                 generates; skipped when missing)
@@ -26,13 +28,14 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-15}
 RUNS=${RUNS:-3}
+MISSES=${MISSES:-20}
 BIG_CACHE=${BIG_CACHE:-Benchmarks/data/cache-1000000}
 AUDIOCACHE=${AUDIOCACHE:-}
 
 # step, die, release_binary
 source Benchmarks/lib.sh
 
-for variable in CONNECTIONS THREADS DURATION RUNS; do
+for variable in CONNECTIONS THREADS DURATION RUNS MISSES; do
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "$variable must be a positive integer, not '${!variable}'"
 done
 
@@ -155,6 +158,37 @@ if [[ -f $BIG_CACHE/index.json ]]; then
     kill "$big_pid"
     printf '    ready after %s s, resident %s MB\n' "$ready_seconds" "$ready_rss"
 fi
+
+step "misses: $MISSES phrases rendered by espeak-ng through GET /api/tts, then each asked again (a hit)"
+command -v espeak-ng >/dev/null || die "install espeak-ng (apt-get install -y espeak-ng)"
+miss_port=$(free_port)
+"$AUDIOCACHE" serve --cache "$work/misses" --port "$miss_port" --provider espeak-ng --log-level error \
+    2>"$work/misses.log" &
+miss_pid=$!
+pids+=("$miss_pid")
+wait_ready "http://127.0.0.1:$miss_port/health"
+for ((phrase = 1; phrase <= MISSES; phrase++)); do
+    text="Thank you for calling, caller number $phrase. Your call is important to us. Please stay on the line and an agent will be with you shortly. For billing, press one. For technical support, press two."
+    for kind in miss hit; do
+        curl -fsS -o "$work/$kind.audio" -G -w "$kind %{time_starttransfer} %{time_total} %{size_download}\n" \
+            --data-urlencode "text=$text" --data-urlencode voice_id=en-us --data-urlencode language=en \
+            "http://127.0.0.1:$miss_port/api/tts" >>"$work/misses.txt" || die "GET /api/tts failed"
+    done
+    cmp -s <(tail -c +45 "$work/miss.audio") <(tail -c +45 "$work/hit.audio") ||
+        die "the streamed miss and the stored hit hold different audio"
+done
+kill "$miss_pid"
+awk '
+function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ n[$1]++; first[$1, n[$1]] = $2 * 1000; total[$1, n[$1]] = $3 * 1000; bytes[$1] += $4 }
+END {
+    for (kind in n) { for (i = 1; i <= n[kind]; i++) { f[i] = first[kind, i]; t[i] = total[kind, i] }
+        printf "    %-5s first byte %7.2f ms   last byte %7.2f ms   (medians of %d, %d KB each on average)\n", \
+            kind, median(f, n[kind]), median(t, n[kind]), n[kind], bytes[kind] / n[kind] / 1024 }
+}' "$work/misses.txt" | sort -r
 
 step "results"
 awk -v runs="$RUNS" -v before="$rss_before" -v after="$rss_after" -v ready="$ready_seconds" -v readyrss="$ready_rss" '

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AudioCache
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The `audiocache` command: pre-warms text-to-speech audio caches from phrase manifests.
 @main
@@ -26,6 +28,15 @@ struct AudioCacheCommand: AsyncParsableCommand {
             Import.self, Serve.self,
         ]
     )
+
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == "serve" {
+            // The service's request handlers run on NIO's event loops rather than on Swift
+            // concurrency's own threads: no hop between the two per request.
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        await main(nil)
+    }
 }
 
 /// The documented exit codes (sysexits where one fits).

@@ -1,0 +1,40 @@
+import AudioCacheTestSupport
+import Foundation
+import Testing
+
+@testable import AudioCacheServer
+
+/// `Last-Modified` in RFC 9110's IMF-fixdate, checked against Foundation's own formatter.
+@Suite("HTTP dates")
+struct HTTPDateTests {
+    private static let oracle = Date.VerbatimFormatStyle(
+        format: """
+            \(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .padded(4)) \
+            \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\
+            \(second: .twoDigits) GMT
+            """,
+        locale: Locale(identifier: "en_US_POSIX"),
+        timeZone: .gmt,
+        calendar: Calendar(identifier: .gregorian)
+    )
+
+    @Test("RFC 9110's example")
+    func example() {
+        #expect(
+            AudioFileResponder.httpDate(Date(timeIntervalSince1970: 784_111_777)) == "Sun, 06 Nov 1994 08:49:37 GMT"
+        )
+    }
+
+    @Test("the same text as Foundation's formatter for 20,000 instants from 1970 to 2200, leap days included")
+    func matchesFoundation() {
+        var random = SplitMix64(seed: 7)
+        var instants: [TimeInterval] = [0, 951_782_400, 951_868_799.999, 4_107_542_400, 7_258_118_399]
+        for _ in 0..<20_000 {
+            instants.append(TimeInterval(random.next() % 7_258_118_400) + Double(random.next() % 1_000) / 1_000)
+        }
+        for instant in instants {
+            let date = Date(timeIntervalSince1970: instant)
+            #expect(AudioFileResponder.httpDate(date) == date.formatted(Self.oracle), "\(instant)")
+        }
+    }
+}
