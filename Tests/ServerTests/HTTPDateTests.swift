@@ -25,12 +25,16 @@ struct HTTPDateTests {
         )
     }
 
-    @Test("the same text as Foundation's formatter for 20,000 instants from 1970 to 2200, leap days included")
+    @Test("the same text as Foundation's formatter for 20,000 instants from 1900 to 2200, leap days included")
     func matchesFoundation() {
         var random = SplitMix64(seed: 7)
-        var instants: [TimeInterval] = [0, 951_782_400, 951_868_799.999, 4_107_542_400, 7_258_118_399]
+        // 1970, 2000-02-29, its last instant, 2100-03-01 (2100 is no leap year), 1969-12-31, 1900.
+        var instants: [TimeInterval] = [
+            0, 951_782_400, 951_868_799.999, 4_107_542_400, 7_258_118_399, -1, -0.5, -2_208_988_800,
+        ]
         for _ in 0..<20_000 {
-            instants.append(TimeInterval(random.next() % 7_258_118_400) + Double(random.next() % 1_000) / 1_000)
+            let seconds = Int64(random.next() % 9_467_107_200) - 2_208_988_800
+            instants.append(TimeInterval(seconds) + Double(random.next() % 1_000) / 1_000)
         }
         for instant in instants {
             let date = Date(timeIntervalSince1970: instant)
