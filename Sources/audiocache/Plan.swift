@@ -22,22 +22,57 @@ struct ManifestOptions: ParsableArguments {
     @Flag(help: "Report every bad phrase and file, and go on with the good ones.")
     var skipInvalid = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Take only shard K of N of the renderings, chosen by cache key (docs/sharding.md).",
+            valueName: "K/N"
+        )
+    )
+    var shard: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Take one of N shards, K from JOB_COMPLETION_INDEX (Kubernetes, from 0) or CI_NODE_INDEX (GitLab, from 1).",
+            valueName: "N"
+        )
+    )
+    var shards: Int?
+
     func validate() throws {
         try FieldRules.Field.voiceID.validate(voice, flag: "--voice")
         try FieldRules.Field.language.validate(language, flag: "--language")
         try FieldRules.Field.modelID.validate(model, flag: "--model")
         guard maxTextLength >= 1 else { throw ValidationError("--max-text-length must be at least 1") }
+        _ = try selectedShard()
+    }
+
+    /// The shard `--shard` or `--shards` selects, or `nil`.
+    /// - Throws: `ValidationError` (usage, exit 64) for a bad spec, both flags, or `--shards`
+    ///   without an index in the environment.
+    func selectedShard() throws -> Shard? {
+        do {
+            switch (shard, shards) {
+            case (nil, nil): return nil
+            case (let spec?, nil): return try Shard(parsing: spec)
+            case (nil, let count?): return try Shard(count: count, environment: ProcessInfo.processInfo.environment)
+            case (.some, .some): throw ValidationError("give --shard K/N or --shards N, not both")
+            }
+        } catch let error as AudioCacheError {
+            throw ValidationError("--shard\(shard == nil ? "s" : ""): \(error.message)")
+        }
     }
 
     /// The planner's options.
     /// - Parameter readConcurrency: Files read at once (default: the number of processors).
     /// - Returns: The options.
-    func planOptions(readConcurrency: Int? = nil) -> PlanOptions {
+    /// - Throws: `ValidationError` as ``selectedShard()``.
+    func planOptions(readConcurrency: Int? = nil) throws -> PlanOptions {
         PlanOptions(
             defaults: PhraseDefaults(voiceID: voice, language: language, modelID: model),
             limits: ManifestLimits(maxTextCharacters: maxTextLength),
             skipInvalid: skipInvalid,
-            concurrency: readConcurrency ?? activeProcessorCount()
+            concurrency: readConcurrency ?? activeProcessorCount(),
+            shard: try selectedShard()
         )
     }
 }
@@ -76,7 +111,7 @@ extension AudioCacheCommand {
         func run() async throws {
             let (cache, plan) = try await reportingErrors {
                 let configuration = try cacheOptions.configuration()
-                let planner = Planner(options: manifests.planOptions(readConcurrency: concurrency))
+                let planner = Planner(options: try manifests.planOptions(readConcurrency: concurrency))
                 guard CacheDirectory.hasIndex(in: configuration.directory) else {
                     return (configuration.directory, try await planner.plan(paths: manifests.inputs))
                 }

@@ -175,7 +175,7 @@ extension AudioCacheCommand {
             let cache: CacheDirectory
             do {
                 plan = try await reportingErrors {
-                    let planner = Planner(options: manifests.planOptions())
+                    let planner = Planner(options: try manifests.planOptions())
                     guard let existing else { return try await planner.plan(paths: manifests.inputs) }
                     let inventory = await CacheDirectoryInventory(existing, expectation: expectation)
                     return try await planner.plan(paths: manifests.inputs, against: inventory)

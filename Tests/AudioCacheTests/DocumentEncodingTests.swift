@@ -53,6 +53,7 @@ struct DocumentEncodingTests {
         let document = try Self.object(data)
         #expect(document["format"] as? String == "audiocache-warm-report")
         #expect(document["stopped_by"] is NSNull)
+        #expect(document["shard"] is NSNull)
         let characters = try #require(document["characters"] as? [String: Any])
         #expect(characters["budget"] is NSNull)
         #expect(document["exit_code"] as? Int == 2)

@@ -87,6 +87,12 @@ import Testing
         (["plan", "manifests", "--cache", "Package.swift"], Int32(64), "is a file, but the cache must be a folder"),
         (["plan", "manifests", "--list"], Int32(64), "--list needs --json"),
         (["key", "hola"], Int32(64), "Missing expected argument '--voice <voice>'"),
+        (["plan", "manifests", "--shard", "0/4"], Int32(64), "--shard: shard 0 of 4 does not exist"),
+        (["plan", "manifests", "--shard", "5/4"], Int32(64), "--shard: shard 5 of 4 does not exist"),
+        (["plan", "manifests", "--shard", "2"], Int32(64), "--shard: a shard is K/N, such as 1/4"),
+        (["plan", "manifests", "--shard", "1/4", "--shards", "4"], Int32(64), "give --shard K/N or --shards N"),
+        (["plan", "manifests", "--shards", "4"], Int32(64), "neither is set; give --shard K/N instead"),
+        (["warm", "manifests", "--shard", "1/0", "--dry-run"], Int32(64), "the number of shards must be at least 1"),
     ])
     func badUsageAndMissingInput(arguments: [String], status: Int32, message: String) async throws {
         let result = try await CommandRunner.run(arguments)
@@ -111,6 +117,34 @@ import Testing
         #expect(groups?.count == 1)
         #expect(groups?.first?["voice_id"] as? String == "es")
         #expect(groups?.first?["characters"] as? Int == 4 + 11)
+    }
+
+    @Test func shardsFromTheFlagOrTheJobIndexSplitThePlan() async throws {
+        var keys: [Set<String>] = []
+        let runs: [(arguments: [String], environment: [String: String], shard: String?)] = [
+            (["--shard", "1/2"], [:], "1/2"),
+            (["--shards", "2"], ["JOB_COMPLETION_INDEX": "1"], "2/2"),
+            (["--shards", "2"], ["CI_NODE_INDEX": "1"], "1/2"),
+            ([], [:], nil),
+        ]
+        for run in runs {
+            let result = try await CommandRunner.run(
+                ["plan", "manifests", "--cache", "does-not-exist", "--json", "--list"] + run.arguments,
+                environment: run.environment
+            )
+            #expect(result.status == 0, "\(result.stderr)")
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            )
+            let renderings = try #require(document["renderings"] as? [[String: Any]])
+            keys.append(Set(renderings.compactMap { $0["key"] as? String }))
+            #expect(document["shard"] as? String == run.shard)
+        }
+        let (first, second, firstAgain, whole) = (keys[0], keys[1], keys[2], keys[3])
+        #expect(!first.isEmpty && !second.isEmpty && first == firstAgain)
+        #expect(first.isDisjoint(with: second) && first.union(second) == whole)
+        let text = try await CommandRunner.run(["plan", "manifests", "--cache", "does-not-exist", "--shard", "2/2"])
+        #expect(text.stdout.contains("shard 2/2"))
     }
 
     @Test func keyPrintsTheRuntimeKey() async throws {

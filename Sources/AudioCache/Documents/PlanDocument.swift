@@ -218,6 +218,11 @@ public struct PlanDocument: Sendable {
             writer.endArray()
         }
 
+        if let shard = plan.shard {
+            writer.key("shard")
+            writer.string(shard.description)
+        }
+
         writer.key("totals")
         writer.beginObject()
         writeCounts(plan.totals, into: &writer)

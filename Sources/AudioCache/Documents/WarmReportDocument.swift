@@ -56,6 +56,8 @@ struct WarmReportDocument: Encodable {
     var format = "audiocache-warm-report"
     var version = 1
     var cache: String
+    /// `K/N`, or `null` for a run of the whole plan.
+    var shard: OrNull<String>
     var provider: String
     var outcome: WarmReport.Outcome
     var exitCode: Int32
@@ -71,6 +73,7 @@ struct WarmReportDocument: Encodable {
 
     init(_ report: WarmReport) {
         cache = report.cache
+        shard = OrNull(report.shard?.description)
         provider = report.provider
         outcome = report.outcome
         exitCode = report.exitCode

@@ -7,7 +7,9 @@ extension Plan {
     /// - Returns: Lines of text ending in a newline.
     public func summaryText(cache: String, listLimit: Int = 20) -> String {
         let fileWord = files.count == 1 ? "file" : "files"
-        var out = "Plan: \(files.count) \(fileWord), key scheme \(keyScheme.rawValue), cache \(cache)\n\n"
+        var out = "Plan: \(files.count) \(fileWord), key scheme \(keyScheme.rawValue), cache \(cache)"
+        if let shard { out += ", shard \(shard) (the renderings whose key falls in it)" }
+        out += "\n\n"
         let header = [
             "VOICE", "LANGUAGE", "PHRASES", "UNIQUE", "DUPLICATES", "COLLISIONS", "CHARACTERS", "CACHED", "MISSING",
             "STALE",

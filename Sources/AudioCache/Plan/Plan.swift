@@ -19,6 +19,8 @@ public struct Plan: Sendable {
     public var totals: PlanCounts
     /// Problems skipped over (with `skipInvalid`), in file order.
     public var problems: [AudioCacheError]
+    /// The shard the plan holds, or `nil` when it holds every rendering.
+    public var shard: Shard?
     /// Every phrase occurrence, compactly.
     var occurrences: PlanOccurrences { list.occurrences }
 

@@ -8,6 +8,8 @@ import OrderedCollections
 /// source record each, plus one compact rendering per unique key and the bytes of its text; no
 /// phrase or rendering is a heap object.
 struct PlanBuilder: Sendable {
+    /// The shard to keep; phrases of other shards are passed over. `nil` keeps every phrase.
+    var shard: Shard?
     private var list = RenderingList()
     /// The rendering of each key, by the key's first 64 bits (uniform under MD5).
     private var indexByKey = OpenHashTable()
@@ -98,6 +100,7 @@ struct PlanBuilder: Sendable {
                     let block = entries[position..<min(entries.count, position + Self.warmAhead)]
                     warmth ^= warm(block, groups: groups, keys: keys, ids: ids)
                 }
+                if let shard, !shard.contains(entry.key) { continue }
                 add(
                     entry,
                     text: entry.text.buffer(in: bytes),
@@ -243,7 +246,8 @@ struct PlanBuilder: Sendable {
             if finished.statuses[index] != .cached { counts[group].charactersToFetch += characters }
         }
         for index in collided { counts[Int(finished.groupIndices[Int(index)])].collisions += 1 }
-        var planGroups = zip(finished.groups, counts).map { key, counts in
+        // A group whose phrases all belong to other shards is left out.
+        var planGroups = zip(finished.groups, counts).filter { $1.phrases > 0 }.map { key, counts in
             PlanGroup(voiceID: key.voiceID, language: key.language, counts: counts)
         }
         planGroups.sort {

@@ -13,6 +13,10 @@ public struct PlanOptions: Sendable {
     public var keyScheme: KeyScheme
     /// How many files are read at once. Defaults to the number of active processors.
     public var concurrency: Int
+    /// The shard of the plan to keep (``Shard``), or `nil` for every rendering. Everything the plan
+    /// counts is the shard's; an id given to different texts in two shards is reported only by a
+    /// plan of every shard.
+    public var shard: Shard?
     /// The largest size of the parts a large CSV or JSON Lines file is read in, at once, unless
     /// invalid input is skipped (then every file is read whole, so that its problems are counted as
     /// one file's). A smaller input is read in smaller parts, down to 256 KiB, so that every
@@ -27,18 +31,21 @@ public struct PlanOptions: Sendable {
     ///   - keyScheme: The key scheme.
     ///   - concurrency: Files read at once, at least 1; `nil` for the number of processors this
     ///     process may use.
+    ///   - shard: The shard to keep, or `nil` for every rendering.
     public init(
         defaults: PhraseDefaults = PhraseDefaults(),
         limits: ManifestLimits = ManifestLimits(),
         skipInvalid: Bool = false,
         keyScheme: KeyScheme = .md5TextVoiceLanguageV1,
-        concurrency: Int? = nil
+        concurrency: Int? = nil,
+        shard: Shard? = nil
     ) {
         self.defaults = defaults
         self.limits = limits
         self.skipInvalid = skipInvalid
         self.keyScheme = keyScheme
         self.concurrency = max(1, concurrency ?? activeProcessorCount())
+        self.shard = shard
     }
 }
 
@@ -77,6 +84,7 @@ public struct Planner: Sendable {
             throw AudioCacheError.gathering(found.problems)
         }
         var builder = PlanBuilder()
+        builder.shard = options.shard
         builder.skip(found.problems)
         let files = found.files
         let options = self.options
@@ -138,7 +146,9 @@ public struct Planner: Sendable {
             lineOffset += outcome.lines
             storage.give(outcome.phrases)
         }
-        return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
+        var plan = builder.finish(keyScheme: options.keyScheme, inventory: inventory)
+        plan.shard = options.shard
+        return plan
     }
 
     /// How many phrases the whole run will probably have, to size the indexes early rather than

@@ -42,6 +42,8 @@ public struct WarmReport: Sendable, Hashable {
     public var provider: String
     /// The cache folder.
     public var cache: String
+    /// The shard of the plan the run warmed, or `nil` for the whole plan.
+    public var shard: Shard?
     /// How the run ended.
     public var outcome: Outcome
     /// When the run started and finished.

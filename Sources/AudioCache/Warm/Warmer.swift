@@ -115,6 +115,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
             finishedAt: startedAt
         )
         report.renderings = plan.list.count
+        report.shard = plan.shard
         report.characterBudget = options.scheduler.maxCharacters
         var allJobs: [Job] = []
         for index in plan.list.indices {
