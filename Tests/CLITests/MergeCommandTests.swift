@@ -1,0 +1,121 @@
+import AudioCache
+import AudioCacheTestSupport
+import Foundation
+import Testing
+
+/// `audiocache warm --shard` and `audiocache merge`: real processes against the fake ElevenLabs
+/// server, as a CI matrix would run them.
+@Suite(.timeLimit(.minutes(3))) struct MergeCommandTests {
+    static let key = "sk_test_0123456789abcdef0123456789abcdef"
+    let folder: TemporaryFolder
+
+    init() throws {
+        folder = try TemporaryFolder()
+        let voices = FakeElevenLabsVoice.defaults.map(\.id)
+        var rows = ["text,voice_id,language,id"]
+        for index in 0..<90 {
+            // Repeats (another case and spacing) share a key with an earlier phrase.
+            let repeated = index % 10 == 9
+            let text = repeated ? "  prompt NUMBER \(index - 1) " : "Prompt number \(index)"
+            rows.append("\(text),\(voices[(repeated ? index - 1 : index) % 3]),en,p\(index)")
+        }
+        try folder.write("manifests/prompts.csv", rows.joined(separator: "\n") + "\n")
+        try folder.write(
+            "manifests/more.json",
+            #"{"voice_id": "\#(voices[0])", "language": "es", "phrases": ["Hola", "Adiós", "Hola"]}"#
+        )
+    }
+
+    func run(_ arguments: [String], _ url: URL? = nil) async throws -> CommandResult {
+        try await CommandRunner.run(
+            arguments + (url.map { ["--base-url", $0.absoluteString] } ?? []),
+            in: folder.url,
+            environment: ["ELEVENLABS_API_KEY": Self.key]
+        )
+    }
+
+    /// Every entry of a cache without what differs from run to run: dates and the provider's ids.
+    func comparable(_ name: String) async throws -> [String] {
+        let cache = try CacheDirectory(
+            configuration: CacheConfiguration(directory: folder.path + "/" + name),
+            access: .readOnly
+        )
+        return await cache.allEntries().map { entry in
+            [
+                entry.key.description, entry.path, "\(entry.size)", entry.sha256.description, entry.mimeType,
+                entry.audioFormat, "\(entry.isPinned)", entry.source.rawValue, entry.text, entry.voiceID,
+                entry.language, entry.rendering.fingerprint.description, "\(entry.response?.characterCost ?? -1)",
+            ].joined(separator: "|")
+        }
+    }
+
+    @Test func fourShardProcessesMergeIntoTheCacheOfOneUnshardedRun() async throws {
+        try await FakeElevenLabsServer.withServer(.init(apiKey: Self.key, concurrencyLimit: 4)) { url, server in
+            let whole = try await run(["warm", "manifests", "--cache", "whole", "--concurrency", "4"], url)
+            #expect(whole.status == 0, "\(whole.stdout)\(whole.stderr)")
+            let wholeCount = server.textToSpeechRequests.count
+            // Four jobs at once, each with its share of the account's concurrency.
+            let shards = try await withThrowingTaskGroup(of: (Int, CommandResult).self) { group in
+                for shard in 1...4 {
+                    group.addTask {
+                        let arguments = [
+                            "warm", "manifests", "--cache", "shard-\(shard)", "--shard", "\(shard)/4",
+                            "--concurrency", "1", "--report", "report-\(shard).json",
+                        ]
+                        return (shard, try await run(arguments, url))
+                    }
+                }
+                var results: [Int: CommandResult] = [:]
+                for try await (shard, result) in group { results[shard] = result }
+                return results
+            }
+            for (shard, result) in shards.sorted(by: { $0.key < $1.key }) {
+                #expect(result.status == 0, "shard \(shard): \(result.stdout)\(result.stderr)")
+                let report = try String(contentsOfFile: folder.path + "/report-\(shard).json", encoding: .utf8)
+                #expect(report.contains("\"shard\" : \"\(shard)/4\""))
+            }
+            // Each rendering was asked for once more, by exactly one shard.
+            #expect(server.textToSpeechRequests.count == 2 * wholeCount)
+            #expect(server.maxActiveTextToSpeech <= 4)
+        }
+        let merge = try await run(["merge", "merged", "shard-1", "shard-2", "shard-3", "shard-4", "--json"])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(merge.stdout.utf8)) as? [String: Any])
+        #expect(report["format"] as? String == "audiocache-merge")
+        #expect((report["conflicts"] as? [Any])?.isEmpty == true)
+        let expected = try await comparable("whole")
+        #expect(expected.count == 81 + 2)
+        #expect(report["entries"] as? Int == expected.count && report["linked_files"] as? Int == expected.count)
+        #expect(try await comparable("merged") == expected)
+        let verify = try await run(["verify", "--cache", "merged"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test(arguments: [
+        (["merge", "out"], Int32(64), "Missing expected argument '<inputs> ...'"),
+        (["merge", "out", "out"], Int32(64), "is both the merged cache and one of its inputs"),
+        (["merge", "out", "a", "./a"], Int32(64), "a cache folder is given twice"),
+        (["merge", "out", "missing"], Int32(66), "missing: no cache index"),
+    ])
+    func badUsage(arguments: [String], status: Int32, message: String) async throws {
+        let result = try await run(arguments)
+        #expect(result.status == status)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/index.json"))
+    }
+
+    @Test func aDamagedShardExits65AndWritesNothing() async throws {
+        try folder.write("audio.wav", bytes: AudioFixtures.wav())
+        let imported = try await run([
+            "import", "audio.wav", "--text", "Hola", "--voice", "es", "--language", "es", "--cache", "a",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let audio = try FileManager.default.subpathsOfDirectory(atPath: folder.path + "/a/audio").filter {
+            $0.hasSuffix(".wav")
+        }
+        try FileManager.default.removeItem(atPath: folder.path + "/a/audio/" + (audio.first ?? ""))
+        let result = try await run(["merge", "out", "a"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("run audiocache verify on a"))
+    }
+}
