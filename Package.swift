@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AudioCache", targets: ["AudioCache"]),
         .library(name: "AudioCacheProviders", targets: ["AudioCacheProviders"]),
         .library(name: "AudioCacheServer", targets: ["AudioCacheServer"]),
+        .library(name: "AudioCacheBundles", targets: ["AudioCacheBundles"]),
         .executable(name: "audiocache", targets: ["audiocache"]),
         // Test support (the fake ElevenLabs server, fixture builders), not an API for clients: a
         // product only because the benchmarks, a package of their own under Benchmarks/, can reach
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -53,6 +56,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "AudioCacheBundles",
+            dependencies: [
+                "AudioCache",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .target(
             name: "AudioCacheServer",
             dependencies: [
                 "AudioCache",
@@ -73,6 +86,7 @@ let package = Package(
             name: "audiocache",
             dependencies: [
                 "AudioCache",
+                "AudioCacheBundles",
                 "AudioCacheProviders",
                 "AudioCacheServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,6 +114,15 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "BundleTests",
+            dependencies: [
+                "AudioCache",
+                "AudioCacheBundles",
+                "AudioCacheTestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(
             name: "ProviderTests",

@@ -106,7 +106,10 @@ enum Generator {
         var language: UInt8
     }
 
-    static func run(directory: String, entries count: Int, seed: UInt64) throws {
+    /// Writes a cache index of `count` entries (and no audio) into `directory`; with `shard`, only
+    /// the entries of that shard of the generated set; with `files`, a small file of random bytes
+    /// per entry too (the size the index records; the SHA-256 it records is not the file's).
+    static func run(directory: String, entries count: Int, seed: UInt64, shard: Shard? = nil, files: Bool = false) throws {
         let started = seconds()
         var random = SeededRandom(state: seed)
         var seen = Set<CacheKey>(minimumCapacity: count)
@@ -126,6 +129,7 @@ enum Generator {
             phrases.append(Phrase(key: key, text: text, voice: UInt8(voice), language: UInt8(language)))
         }
         seen = []
+        if let shard { phrases.removeAll { !shard.contains($0.key) } }
         phrases.sort { $0.key < $1.key }
 
         try FileManager.default.createDirectory(atPath: directory + "/audio", withIntermediateDirectories: true)
@@ -147,11 +151,22 @@ enum Generator {
         for (index, phrase) in phrases.enumerated() {
             let voice = Vocabulary.voices[Int(phrase.voice)]
             let language = Vocabulary.languages[Int(phrase.language)].code
-            let size = Int.random(in: 20_000...60_000, using: &random)
+            let size = files ? Int.random(in: 200...600, using: &random) : Int.random(in: 20_000...60_000, using: &random)
             totalSize += size
             let sha = (0..<4).map { _ in hex(random.next()) }.joined()
             let key = phrase.key.description
             let path = "audio/\(key.prefix(2))/\(key.dropFirst(2).prefix(2))/\(key)-\(sha.prefix(8)).mp3"
+            if files {
+                let folder = directory + "/" + path[..<(path.lastIndex(of: "/") ?? path.endIndex)]
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                var audio = [UInt8](repeating: 0, count: size)
+                for offset in stride(from: 0, to: size - 8, by: 8) {
+                    withUnsafeBytes(of: random.next()) { audio.replaceSubrange(offset..<offset + 8, with: $0) }
+                }
+                guard FileManager.default.createFile(atPath: directory + "/" + path, contents: Data(audio)) else {
+                    fail("cannot write \(path)")
+                }
+            }
             let created = now - Int64.random(in: 0..<(90 * day), using: &random)
             let accessed = created + Int64.random(in: 0...(now - created), using: &random)
             let accesses = Int(pow(2, Double.random(in: 0..<14, using: &random))) - 1
@@ -196,10 +211,11 @@ enum Generator {
         let indexBytes = (try? FileManager.default.attributesOfItem(atPath: indexPath)[.size] as? Int) ?? 0
         print(
             String(
-                format: "generated %d entries in %.1f s: index.json %.1f MB, audio (not written) %.1f GB",
-                count,
+                format: "generated %d entries in %.1f s: index.json %.1f MB, audio (%@) %.1f GB",
+                phrases.count,
                 seconds() - started,
                 Double(indexBytes) / 1_048_576,
+                files ? "written" : "not written",
                 Double(totalSize) / 1e9
             )
         )

@@ -5,7 +5,7 @@ import AudioCache
 import Foundation
 
 let usage = """
-    usage: CacheBenchmark generate DIR --entries N [--seed S]
+    usage: CacheBenchmark generate DIR --entries N [--seed S] [--shard K --shards N] [--files 1]
            CacheBenchmark open DIR
            CacheBenchmark lookup DIR [--count M]
            CacheBenchmark evict DIR
@@ -50,10 +50,13 @@ let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
 do {
     switch arguments.command {
     case "generate":
+        let shards = arguments.option("shards", default: 0)
         try Generator.run(
             directory: arguments.directory,
             entries: arguments.option("entries", default: 1_000_000),
-            seed: UInt64(arguments.option("seed", default: 20_240_611))
+            seed: UInt64(arguments.option("seed", default: 20_240_611)),
+            shard: shards > 0 ? try Shard(index: arguments.option("shard", default: 1), count: shards) : nil,
+            files: arguments.option("files", default: 0) == 1
         )
         // The first writer parses index.json and writes index.table, which later opens read.
         let started = seconds()

@@ -119,3 +119,50 @@ import Testing
         #expect(result.stderr.contains("run audiocache verify on a"))
     }
 }
+
+/// `audiocache bundle` and `audiocache unbundle` as real processes.
+@Suite(.timeLimit(.minutes(2))) struct BundleCommandTests {
+    let folder: TemporaryFolder
+
+    init() throws {
+        folder = try TemporaryFolder()
+        try folder.write("audio.wav", bytes: AudioFixtures.wav())
+    }
+
+    func run(_ arguments: [String]) async throws -> CommandResult {
+        try await CommandRunner.run(arguments, in: folder.url)
+    }
+
+    @Test func bundlesUnbundlesAndTheResultVerifiesClean() async throws {
+        let imported = try await run([
+            "import", "audio.wav", "--text", "Hola", "--voice", "es", "--language", "es", "--cache", "cache",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        for name in ["cache.tar.gz", "cache.zip"] {
+            let bundled = try await run(["bundle", "cache", "--out", name])
+            #expect(bundled.status == 0, "\(bundled.stderr)")
+            #expect(FileManager.default.fileExists(atPath: folder.path + "/\(name).sha256"))
+            let unpacked = try await run(["unbundle", name, "out-\(name)"])
+            #expect(unpacked.status == 0, "\(unpacked.stderr)")
+            #expect(unpacked.stdout.contains("SHA-256 checked"))
+            let verify = try await run(["verify", "--cache", "out-\(name)"])
+            #expect(verify.status == 0, "\(verify.stdout)")
+        }
+        let again = try await run(["unbundle", "cache.tar.gz", "out-cache.tar.gz"])
+        #expect(again.status == 64, "\(again.stderr)")
+        #expect(again.stderr.contains("is not empty"))
+    }
+
+    @Test(arguments: [
+        (["bundle", "cache", "--out", "cache.tar"], Int32(64), "a bundle is named .tar.gz, .tgz or .zip"),
+        (["bundle", "missing", "--out", "b.tar.gz"], Int32(66), "missing: no cache index"),
+        (["unbundle", "missing.tar.gz", "out"], Int32(66), "missing.tar.gz: cannot open the bundle"),
+        (["unbundle", "audio.wav", "out"], Int32(65), "audio.wav: is not a bundle"),
+    ])
+    func badInput(arguments: [String], status: Int32, message: String) async throws {
+        let result = try await run(arguments)
+        #expect(result.status == status, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"))
+    }
+}

@@ -117,13 +117,14 @@ extension CacheDirectory {
         }
         report.conflicts.sort { $0.key < $1.key }
         var created: [String] = []
+        var folders: Set<Substring> = []
         do throws(AudioCacheError) {
             for key in winners.keys.sorted() {
                 guard let winner = winners[key] else { continue }
                 let previous = ownEntry(key)
                 if winner.input >= 0 {
                     let input = inputs[winner.input]
-                    switch try place(winner.entry, from: input) {
+                    switch try place(winner.entry, from: input, folders: &folders) {
                     case .linked:
                         report.linkedFiles += 1
                         created.append(winner.entry.path)
@@ -212,14 +213,28 @@ extension CacheDirectory {
     /// Puts the file of `entry` from `input` at the same path in this cache: a hard link, or a
     /// copy (written atomically) when the two are on different file systems; nothing when a file
     /// of that size is there already (files are named after their key and SHA-256).
-    private func place(_ entry: CacheEntry, from input: CacheDirectory) throws(AudioCacheError) -> Placement {
+    ///
+    /// Folders are made without flushing each (the merge flushes everything once), and remembered
+    /// in `folders` so that each is made once.
+    private func place(
+        _ entry: CacheEntry,
+        from input: CacheDirectory,
+        folders: inout Set<Substring>
+    ) throws(AudioCacheError) -> Placement {
         let source = input.layout.absolute(entry.path)
         let destination = layout.absolute(entry.path)
-        let existing = FileSystem.inspect(destination)
-        if existing.kind == .file && existing.size == entry.size { return .present }
-        if existing.kind != .missing { try FileSystem.removeFile(destination) }
-        try FileSystem.makeFolder(String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]))
+        let folder = destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]
+        if !folders.contains(folder) {
+            try FileSystem.makeFolder(String(folder), flushing: false)
+            folders.insert(folder)
+        }
         if link(source, destination) == 0 { return .linked }
+        if errno == EEXIST {
+            let existing = FileSystem.inspect(destination)
+            if existing.kind == .file && existing.size == entry.size { return .present }
+            try FileSystem.removeFile(destination)
+            if link(source, destination) == 0 { return .linked }
+        }
         guard [EXDEV, EPERM, EMLINK].contains(errno) else {
             throw AudioCacheError.system("cannot link \(source) to", at: destination)
         }

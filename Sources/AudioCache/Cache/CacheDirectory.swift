@@ -261,6 +261,25 @@ public actor CacheDirectory {
         try writeSnapshotAndStartJournal()
     }
 
+    /// Makes `index.json` the whole state of the cache, as a bundle ships it: like ``compact()``,
+    /// but only when something is not in it yet (journal records, accesses, files to delete), so
+    /// that a cache compacted once keeps its `index.json`, byte for byte.
+    /// - Returns: Whether `index.json` was written anew.
+    /// - Throws: ``AudioCacheError`` (I/O, or usage when read-only).
+    @discardableResult
+    public func compactIfNeeded() throws(AudioCacheError) -> Bool {
+        try requireWritable()
+        let pending =
+            (journal?.records ?? 0) > 0 || !dirtyAccesses.isEmpty || putsSinceSnapshot > 0 || !garbage.isEmpty
+            || header.hits + header.misses > 0 && lookupsSinceFlush > 0
+        guard pending || FileSystem.inspect(layout.indexPath).kind != .file else { return false }
+        try compact()
+        return true
+    }
+
+    /// When `index.json` was last written (its `updated_at`).
+    public var updatedAt: Date { header.updatedAt }
+
     /// Flushes access statistics, writes a fresh `index.json` when entries were stored or removed
     /// since the last one (so runtimes that read only the index see them; access statistics alone
     /// stay in the journal, see ``compact()``), deletes files no entry names any more, and

@@ -96,7 +96,7 @@ public struct AudioCacheError: Error, Sendable, Hashable, CustomStringConvertibl
     ///   - action: What failed, such as `cannot write`.
     ///   - path: The file or folder it failed on.
     /// - Returns: An error of kind ``Kind/io`` whose message is `action: reason`.
-    static func system(_ action: String, at path: String) -> Self {
+    package static func system(_ action: String, at path: String) -> Self {
         let code = errno
         var error = Self(.io, at: SourceLocation(file: path), "\(action): \(systemMessage(code))")
         error.systemCode = code

@@ -14,9 +14,10 @@ import Darwin
 /// Foundation's `FileManager` and `Data.write(options: .atomic)` neither flush to disk nor flush
 /// the folder after a rename, so a crash could leave a renamed-but-empty file; these calls do both.
 enum FileSystem {
-    /// Creates `path` and its missing parents, flushing the folder that holds each new one.
+    /// Creates `path` and its missing parents, flushing the folder that holds each new one (unless
+    /// `flushing` is `false`: a bulk operation that flushes everything once at the end).
     /// - Throws: ``AudioCacheError`` (I/O) when a folder cannot be made or a file is in the way.
-    static func makeFolder(_ path: String) throws(AudioCacheError) {
+    static func makeFolder(_ path: String, flushing: Bool = true) throws(AudioCacheError) {
         var info = stat()
         if stat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else {
@@ -25,7 +26,7 @@ enum FileSystem {
             return
         }
         if let slash = path.lastIndex(of: "/"), slash > path.startIndex {
-            try makeFolder(String(path[..<slash]))
+            try makeFolder(String(path[..<slash]), flushing: flushing)
         }
         guard mkdir(path, 0o755) == 0 else {
             guard errno == EEXIST else {
@@ -35,7 +36,7 @@ enum FileSystem {
         }
         // The new folder's name must survive a crash too, or a journaled entry could name a file
         // whose folder is gone.
-        try flushFolder(containing: path)
+        if flushing { try flushFolder(containing: path) }
     }
 
     /// Writes a file in full through a temporary file in `temporaryFolder` (on the same file
