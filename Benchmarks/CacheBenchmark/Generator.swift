@@ -109,7 +109,13 @@ enum Generator {
     /// Writes a cache index of `count` entries (and no audio) into `directory`; with `shard`, only
     /// the entries of that shard of the generated set; with `files`, a small file of random bytes
     /// per entry too (the size the index records; the SHA-256 it records is not the file's).
-    static func run(directory: String, entries count: Int, seed: UInt64, shard: Shard? = nil, files: Bool = false) throws {
+    static func run(
+        directory: String,
+        entries count: Int,
+        seed: UInt64,
+        shard: Shard? = nil,
+        files: Bool = false
+    ) throws {
         let started = seconds()
         var random = SeededRandom(state: seed)
         var seen = Set<CacheKey>(minimumCapacity: count)
@@ -151,7 +157,8 @@ enum Generator {
         for (index, phrase) in phrases.enumerated() {
             let voice = Vocabulary.voices[Int(phrase.voice)]
             let language = Vocabulary.languages[Int(phrase.language)].code
-            let size = files ? Int.random(in: 200...600, using: &random) : Int.random(in: 20_000...60_000, using: &random)
+            let size =
+                files ? Int.random(in: 200...600, using: &random) : Int.random(in: 20_000...60_000, using: &random)
             totalSize += size
             let sha = (0..<4).map { _ in hex(random.next()) }.joined()
             let key = phrase.key.description
