@@ -70,18 +70,56 @@ extension CacheBundle {
         return extracted
     }
 
-    /// Compares the bundle with `PATH.sha256` when that file exists.
-    /// - Returns: Whether a checksum was checked.
-    private static func checkChecksum(of path: String) throws(AudioCacheError) -> Bool {
-        guard let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) else { return false }
-        let expected = text.split(separator: " ").first.map(String.init)?.lowercased() ?? ""
+    /// Unpacks `path` into `folder` unless `folder` already holds that very bundle, unpacked by an
+    /// earlier call: what `audiocache serve --bundle` does at each start. The bundle's SHA-256
+    /// (from `PATH.sha256` when it exists, else computed) is kept in `folder/.bundle.sha256`.
+    /// - Returns: `true` when the bundle was unpacked now, `false` when it was there already.
+    /// - Throws: ``AudioCacheError`` as ``extract(_:into:)``; usage when `folder` holds anything
+    ///   else.
+    public static func extractUnlessPresent(_ path: String, into folder: String) throws(AudioCacheError) -> Bool {
+        let marker = folder + "/.bundle.sha256"
+        let digest = try checksum(of: path)
+        if let kept = try? String(contentsOfFile: marker, encoding: .utf8), kept == digest + "\n",
+            FileManager.default.fileExists(atPath: folder + "/index.json")
+        {
+            return false
+        }
+        _ = try extract(path, into: folder)
+        do {
+            try Data((digest + "\n").utf8).write(to: URL(fileURLWithPath: marker), options: .atomic)
+        } catch {
+            throw AudioCacheError(.io, at: SourceLocation(file: marker), "cannot write: \(error)")
+        }
+        return true
+    }
+
+    /// The SHA-256 of a bundle: what `PATH.sha256` says when that file exists (``extract(_:into:)``
+    /// checks it), else computed.
+    static func checksum(of path: String) throws(AudioCacheError) -> String {
+        if let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8),
+            let digest = text.split(separator: " ").first, digest.count == 64
+        {
+            return digest.lowercased()
+        }
+        return try computedChecksum(of: path)
+    }
+
+    private static func computedChecksum(of path: String) throws(AudioCacheError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw AudioCacheError(.missingInput, at: SourceLocation(file: path), "cannot open the bundle")
         }
         defer { try? handle.close() }
         var hash = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
-        let actual = hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares the bundle with `PATH.sha256` when that file exists.
+    /// - Returns: Whether a checksum was checked.
+    private static func checkChecksum(of path: String) throws(AudioCacheError) -> Bool {
+        guard let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) else { return false }
+        let expected = text.split(separator: " ").first.map(String.init)?.lowercased() ?? ""
+        let actual = try computedChecksum(of: path)
         guard actual == expected else {
             throw AudioCacheError(
                 .badData,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import AudioCache
+import AudioCacheBundles
 import AudioCacheProviders
 import AudioCacheServer
 import Foundation
@@ -24,7 +25,9 @@ extension AudioCacheCommand {
                 requests, lets those in flight finish, writes the access statistics and exits 0. \
                 --read-only takes no lock and writes nothing, so that several replicas can serve one \
                 folder, and reloads the cache when its index changes or on SIGHUP (--cache may be a \
-                link that a rollout moves to each new bundle).
+                link that a rollout moves to each new bundle). --bundle FILE unpacks a bundle \
+                (audiocache bundle) into the --cache folder, which must be empty or hold that same bundle \
+                from an earlier start, and serves it read-only.
                 """
         )
 
@@ -38,6 +41,14 @@ extension AudioCacheCommand {
 
         @Flag(help: "Open the cache read-only: no lock, no writes (replicas sharing one folder).")
         var readOnly = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Unpack this bundle into the --cache folder (once; kept while the bundle is the same) and serve it read-only.",
+                valueName: "file"
+            )
+        )
+        var bundle: String?
 
         @Option(help: "Who renders a phrase /api/tts misses (none: a miss is a 404).")
         var provider: ServeProviderChoice = .none
@@ -77,6 +88,16 @@ extension AudioCacheCommand {
             logger.logLevel =
                 logLevel ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
                 ?? .info
+            let readOnly = readOnly || bundle != nil
+            if let bundle {
+                let unpacked = try await reportingErrors {
+                    try CacheBundle.extractUnlessPresent(bundle, into: configuration.directory)
+                }
+                logger.info(
+                    unpacked ? "bundle unpacked" : "bundle already unpacked",
+                    metadata: ["bundle": "\(bundle)", "cache": "\(configuration.directory)"]
+                )
+            }
             // A replica opens the folder a link points at (a bundle) and watches the link.
             var opened = configuration
             // Accesses are written by the service every flush interval, never by a lookup.

@@ -47,6 +47,50 @@ struct ServeCommandTests {
         #expect(top["access_count"] as? Int == 2)
     }
 
+    @Test("--bundle unpacks a bundle once, serves it read-only, and refuses another bundle in the same folder")
+    func servesABundle() async throws {
+        let audio = CacheFixtures.wav()
+        let take = try folder.write("hola.wav", bytes: audio)
+        for (text, cache) in [("Hola", "cache"), ("Adiós", "other")] {
+            let imported = try await CommandRunner.run(
+                ["import", take, "--text", text, "--voice", "es", "--language", "es", "--cache", cache],
+                in: folder.url
+            )
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let bundled = try await CommandRunner.run(["bundle", cache, "--out", "\(cache).tar.gz"], in: folder.url)
+            #expect(bundled.status == 0, "\(bundled.stderr)")
+        }
+        let key = try await CommandRunner.run(["key", "Hola", "--voice", "es", "--language", "es"], in: folder.url)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for start in ["bundle unpacked", "bundle already unpacked"] {
+            let server = try ServerProcess(
+                ["serve", "--bundle", "cache.tar.gz", "--cache", "served", "--port", "0"],
+                in: folder.url
+            )
+            let base = try await server.address()
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(base)/api/audio/\(key)"),
+                timeout: .seconds(10)
+            )
+            #expect(response.status.code == 200)
+            #expect(Array(try await response.body.collect(upTo: 1 << 20).readableBytesView) == audio)
+            let ready = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(base)/ready"),
+                timeout: .seconds(10)
+            )
+            let readiness = String(buffer: try await ready.body.collect(upTo: 1 << 16))
+            #expect(readiness.contains("\"read-only\""), "\(readiness)")
+            #expect(try await server.stop(signal: SIGTERM) == 0, "\(server.errorOutput)")
+            #expect(server.errorOutput.contains(start), "\(server.errorOutput)")
+        }
+        let other = try await CommandRunner.run(
+            ["serve", "--bundle", "other.tar.gz", "--cache", "served", "--port", "0"],
+            in: folder.url
+        )
+        #expect(other.status == 64, "\(other.stderr)")
+        #expect(other.stderr.contains("is not empty"))
+    }
+
     @Test("--provider elevenlabs renders a miss through the API (here the fake server) and stores it")
     func elevenLabsReadThrough() async throws {
         try await FakeElevenLabsServer.withServer(.init(apiKey: "sk_test_serve")) { url, fake in
