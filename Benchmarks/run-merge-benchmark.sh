@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The merge benchmark: `audiocache merge OUT shard-1 … shard-4` of four shards' cache folders, at
-# two sizes, to show the time and that it grows linearly with the entries. The shards are made by
+# The merge and bundle benchmark: `audiocache merge OUT shard-1 … shard-4` of four shards' cache
+# folders, at two sizes, to show the time and that it grows linearly with the entries; then
+# `audiocache bundle` of the merged BUNDLE_SIZE-entry cache beside `tar czf` of the same files. The shards are made by
 # CacheBenchmark (the realistic index of the cache benchmark, cut by `Shard`, with one small file
 # per entry so that merge links real files) and reused between runs. Prints figures against the
 # target of the ship issue; it is not a timed test and only fails when something breaks.
@@ -12,7 +13,8 @@
 #   AUDIOCACHE   the audiocache binary; default: `scripts/build-release audiocache`
 #   BENCHMARK    the CacheBenchmark binary; default: built from the Benchmarks package
 #   SIZES        total entries of the four shards, one measurement each (default "100000 1000000")
-#   RUNS         merges per size; best and median kept (default 3)
+#   RUNS         merges per size, and bundles; best and median kept (default 3)
+#   BUNDLE_SIZE  entries of the cache bundled (one of SIZES; default the smallest)
 #   DATA_DIR     where the shards are generated and reused (default Benchmarks/data, git-ignored)
 set -euo pipefail
 
@@ -37,7 +39,7 @@ release_binary AUDIOCACHE audiocache
 release_binary BENCHMARK CacheBenchmark Benchmarks
 
 mkdir -p "$DATA_DIR"
-work=$(mktemp -d "$DATA_DIR/run.XXXXXX")
+work=$(realpath "$(mktemp -d "$DATA_DIR/run.XXXXXX")")
 trap 'rm -rf "$work"' EXIT
 generator_hash=$(cat Benchmarks/CacheBenchmark/*.swift | sha256sum | cut -c1-16)
 
@@ -73,6 +75,36 @@ for size in $SIZES; do
     rm -rf "$work/merged"
 done
 
+bundle_size=${BUNDLE_SIZE:-$(printf '%s\n' $SIZES | sort -n | head -n 1)}
+step "bundle of the merged $bundle_size-entry cache against tar czf of the same files, $RUNS runs each"
+shards="$DATA_DIR/merge-$bundle_size"
+[[ -d $shards ]] || die "BUNDLE_SIZE must be one of SIZES"
+"$AUDIOCACHE" merge "$work/merged" "$shards"/shard-1 "$shards"/shard-2 "$shards"/shard-3 "$shards"/shard-4 >/dev/null
+( cd "$work/merged" && find index.json index.table audio -type f | LC_ALL=C sort >"$work/members" )
+files=$(wc -l <"$work/members")
+for ((run = 1; run <= RUNS; run++)); do
+    rm -f "$work/b.tar.gz" "$work/t.tar.gz"
+    start=$EPOCHREALTIME
+    "$AUDIOCACHE" bundle "$work/merged" --out "$work/b.tar.gz" >/dev/null
+    middle=$EPOCHREALTIME
+    tar czf "$work/t.tar.gz" -C "$work/merged" -T "$work/members"
+    end=$EPOCHREALTIME
+    bundle_s=$(awk -v a="$start" -v b="$middle" 'BEGIN { printf "%.3f", b - a }')
+    tar_s=$(awk -v a="$middle" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+    printf '    run %d/%d: audiocache bundle %s s (%s bytes), tar czf %s s (%s bytes)\n' "$run" "$RUNS" \
+        "$bundle_s" "$(stat -c %s "$work/b.tar.gz")" "$tar_s" "$(stat -c %s "$work/t.tar.gz")"
+    echo "bundle $bundle_s $tar_s" >>"$work/bundles"
+done
+awk -v files="$files" '
+function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ n++; b[n] = $2; t[n] = $3 }
+END { mb = median(b, n); mt = median(t, n); ratio = mb / mt
+    printf "    %d files: bundle %.2f s, tar czf %.2f s (medians): %.2f   %s (target <= 1.20)\n", files, mb, mt, ratio, (ratio <= 1.2 ? "MET" : "MISSED") }' "$work/bundles" >"$work/bundle-result"
+cat "$work/bundle-result"
+
 step "results"
 awk '
 function median(a, n,   i, j, t) {
@@ -92,3 +124,4 @@ END {
     for (k = 1; k <= count; k++) if (sizes[k] == 1000000)
         printf "4 shards of 250,000 merged in %.2f s (median)   %s (target <= 30 s)\n", med[1000000], (med[1000000] <= 30 ? "MET" : "MISSED")
 }' "$work/results"
+cat "$work/bundle-result"

@@ -68,17 +68,8 @@ public enum CacheBundle {
         var members = ["index.json"]
         if FileManager.default.fileExists(atPath: root + "/index.table") { members.append("index.table") }
         let records = await cache.allRecords().sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        for record in records {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + record.path)
-            guard (attributes?[.size] as? Int) == record.size, attributes?[.type] as? FileAttributeType == .typeRegular
-            else {
-                throw AudioCacheError(
-                    .badData,
-                    at: SourceLocation(file: root + "/" + record.path),
-                    "entry \(record.key) records \(record.size) bytes but the file is missing or another size; run audiocache verify"
-                )
-            }
-        }
+        // The index files are packed as they are; each audio file must be the size its entry records.
+        let sizes = [Int?](repeating: nil, count: members.count) + records.map(\.size)
         members += records.map(\.path)
         let date = await modificationTime(of: cache)
         let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
@@ -86,8 +77,8 @@ public enum CacheBundle {
         var written: Written
         do {
             switch format {
-            case .tarGzip: written = try writeTar(members, from: root, to: temporary, date: date)
-            case .zip: written = try writeZip(members, from: root, to: temporary, date: date)
+            case .tarGzip: written = try writeTar(members, sizes: sizes, from: root, to: temporary, date: date)
+            case .zip: written = try writeZip(members, sizes: sizes, from: root, to: temporary, date: date)
             }
             written.path = path
             written.checksumPath = path + ".sha256"
@@ -106,8 +97,52 @@ public enum CacheBundle {
         return written
     }
 
-    private static func writeTar(_ members: [String], from root: String, to path: String, date: Date) throws -> Written
-    {
+    /// Reads a member of the cache folder whole into `buffer` with `read(2)` (no mapping: most
+    /// are small), refusing it when the index records another size.
+    /// - Returns: Its size.
+    private static func readMember(
+        _ member: String,
+        expectedSize: Int?,
+        in root: String,
+        into buffer: inout [UInt8]
+    ) throws(AudioCacheError) -> Int {
+        let path = root + "/" + member
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if expectedSize == nil { throw AudioCacheError.system("cannot read", at: path) }
+            throw mismatch(member, path)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw mismatch(member, path) }
+        let size = Int(info.st_size)
+        if let expectedSize, expectedSize != size { throw mismatch(member, path) }
+        if buffer.count < size { buffer = [UInt8](repeating: 0, count: max(size, buffer.count * 2)) }
+        var offset = 0
+        while offset < size {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + offset, size - offset) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw AudioCacheError.system("cannot read", at: path) }
+            offset += count
+        }
+        return size
+    }
+
+    private static func mismatch(_ member: String, _ path: String) -> AudioCacheError {
+        AudioCacheError(
+            .badData,
+            at: SourceLocation(file: path),
+            "an entry names \(member), but the file is missing or not the size the index records; run audiocache verify"
+        )
+    }
+
+    private static func writeTar(
+        _ members: [String],
+        sizes: [Int?],
+        from root: String,
+        to path: String,
+        date: Date
+    ) throws -> Written {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let output = FileHandle(forWritingAtPath: path)
         else { throw AudioCacheError.system("cannot create", at: path) }
@@ -115,12 +150,13 @@ public enum CacheBundle {
         let gzip = try GzipWriter(to: output)
         var bytes = 0
         let zeros = [UInt8](repeating: 0, count: TarHeader.blockSize)
-        for member in members {
-            let data = try Data(contentsOf: URL(fileURLWithPath: root + "/" + member), options: .alwaysMapped)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        for (member, expected) in zip(members, sizes) {
+            let size = try readMember(member, expectedSize: expected, in: root, into: &buffer)
             let header = TarHeader(
                 path: member,
                 kind: .file,
-                size: data.count,
+                size: size,
                 mode: 0o644,
                 modificationTime: Int(date.timeIntervalSince1970)
             )
@@ -128,11 +164,11 @@ public enum CacheBundle {
                 throw AudioCacheError(.badData, at: SourceLocation(file: member), "cannot be packed in a tar archive")
             }
             try block.withUnsafeBytes { try gzip.write($0) }
-            try data.withUnsafeBytes { try gzip.write($0) }
+            try buffer.withUnsafeBytes { try gzip.write(UnsafeRawBufferPointer(rebasing: $0[..<size])) }
             try zeros.withUnsafeBytes {
-                try gzip.write(UnsafeRawBufferPointer(rebasing: $0[..<TarHeader.padding(after: data.count)]))
+                try gzip.write(UnsafeRawBufferPointer(rebasing: $0[..<TarHeader.padding(after: size)]))
             }
-            bytes += data.count
+            bytes += size
         }
         // The end of the archive: two blocks of zeros.
         for _ in 0..<2 { try zeros.withUnsafeBytes { try gzip.write($0) } }
@@ -148,12 +184,19 @@ public enum CacheBundle {
         )
     }
 
-    private static func writeZip(_ members: [String], from root: String, to path: String, date: Date) throws -> Written
-    {
+    private static func writeZip(
+        _ members: [String],
+        sizes: [Int?],
+        from root: String,
+        to path: String,
+        date: Date
+    ) throws -> Written {
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         var bytes = 0
-        for member in members {
-            let data = try Data(contentsOf: URL(fileURLWithPath: root + "/" + member), options: .alwaysMapped)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        for (member, expected) in zip(members, sizes) {
+            let size = try readMember(member, expectedSize: expected, in: root, into: &buffer)
+            let data = Data(buffer[..<size])
             // Audio is compressed already; the index is text.
             let method: CompressionMethod = member.hasPrefix("index.") ? .deflate : .none
             try archive.addEntry(

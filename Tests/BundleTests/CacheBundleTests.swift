@@ -80,6 +80,22 @@ struct CacheBundleTests {
         #expect(await (try openCache("out", .readOnly)).count == 3)
     }
 
+    @Test(
+        "an entry whose file is gone or resized stops the bundle, and no bundle is left",
+        arguments: ["b.tar.gz", "b.zip"]
+    )
+    func damagedCache(name: String) async throws {
+        let cache = try openCache()
+        let entries = try await store(["Hola", "Adiós"], in: cache)
+        try Data("short".utf8).write(to: URL(fileURLWithPath: root + "/cache/" + entries[1].path))
+        let error = await #expect(throws: AudioCacheError.self) {
+            try await CacheBundle.write(cache, to: root + "/" + name)
+        }
+        #expect(error?.kind == .badData && error?.description.contains("run audiocache verify") == true)
+        try await cache.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasPrefix("b.") }.isEmpty)
+    }
+
     @Test("Python's tarfile and GNU tar read a bundle: sorted names, owner 0, mode 0644, one time")
     func readableByOtherTools() async throws {
         let cache = try openCache()
