@@ -120,7 +120,9 @@ public enum CacheBundle {
         if buffer.count < size { buffer = [UInt8](repeating: 0, count: max(size, buffer.count * 2)) }
         var offset = 0
         while offset < size {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + offset, size - offset) }
+            let count = buffer.withUnsafeMutableBytes { bytes in
+                read(descriptor, bytes.baseAddress.map { $0 + offset }, size - offset)
+            }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { throw AudioCacheError.system("cannot read", at: path) }
             offset += count
