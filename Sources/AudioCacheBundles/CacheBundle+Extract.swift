@@ -20,6 +20,25 @@ extension CacheBundle {
     /// - Throws: ``AudioCacheError``: missing input for a missing bundle; bad data for an unsafe,
     ///   damaged or mismatched bundle; usage for a folder that is not empty; I/O errors.
     public static func extract(_ path: String, into folder: String) throws(AudioCacheError) -> Extracted {
+        try extract(path, into: folder, only: nil)
+    }
+
+    /// Unpacks only `index.json` and `index.table` of a bundle into `folder`, with the same checks
+    /// as ``extract(_:into:)`` (but for the checksum): enough to open the cache read-only and read
+    /// its entries, as `audiocache diff` does, without unpacking the audio.
+    /// - Parameters:
+    ///   - path: The bundle.
+    ///   - folder: An empty or missing folder.
+    /// - Throws: ``AudioCacheError`` as ``extract(_:into:)``.
+    public static func extractIndex(_ path: String, into folder: String) throws(AudioCacheError) {
+        _ = try extract(path, into: folder, only: ["index.json", "index.table"])
+    }
+
+    private static func extract(
+        _ path: String,
+        into folder: String,
+        only: Set<String>?
+    ) throws(AudioCacheError) -> Extracted {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw AudioCacheError(.missingInput, at: SourceLocation(file: path), "cannot open the bundle")
         }
@@ -32,15 +51,15 @@ extension CacheBundle {
         guard contents.isEmpty else {
             throw AudioCacheError(.usage, at: SourceLocation(file: folder), "is not empty; unpack into a new folder")
         }
-        let checksumChecked = try checkChecksum(of: path)
+        let checksumChecked = only == nil ? try checkChecksum(of: path) : false
         let parent = URL(fileURLWithPath: folder).deletingLastPathComponent().path
         let temporary = parent + "/.\(URL(fileURLWithPath: folder).lastPathComponent).partial-\(UUID().uuidString)"
         var extracted: Extracted
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             switch format {
-            case .tarGzip: extracted = try extractTar(path, into: temporary)
-            case .zip: extracted = try extractZip(path, into: temporary)
+            case .tarGzip: extracted = try extractTar(path, into: temporary, only: only)
+            case .zip: extracted = try extractZip(path, into: temporary, only: only)
             }
             extracted.checksumChecked = checksumChecked
             guard FileManager.default.fileExists(atPath: temporary + "/index.json") else {
@@ -157,7 +176,7 @@ extension CacheBundle {
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
-    private static func extractTar(_ path: String, into folder: String) throws -> Extracted {
+    private static func extractTar(_ path: String, into folder: String, only: Set<String>?) throws -> Extracted {
         guard let input = FileHandle(forReadingAtPath: path) else {
             throw AudioCacheError(.missingInput, at: SourceLocation(file: path), "cannot open the bundle")
         }
@@ -204,20 +223,25 @@ extension CacheBundle {
                     withIntermediateDirectories: true
                 )
             case .file:
-                let output = try create(folder + "/" + header.path)
+                let wanted = only?.contains(header.path) ?? true
+                let output = wanted ? try create(folder + "/" + header.path) : nil
                 var left = header.size
                 while left > 0 {
                     let count = min(left, 1 << 20)
                     guard let bytes = try take(count) else { throw damaged("the archive is cut short") }
-                    try bytes.withUnsafeBytes { try output.write(contentsOf: $0) }
+                    try bytes.withUnsafeBytes { try output?.write(contentsOf: $0) }
                     left -= count
                 }
-                try output.close()
+                try output?.close()
                 guard try take(TarHeader.padding(after: header.size)) != nil else {
                     throw damaged("the archive is cut short")
                 }
-                extracted.files += 1
-                extracted.bytes += header.size
+                if wanted {
+                    extracted.files += 1
+                    extracted.bytes += header.size
+                }
+                // A bundle packs its index first: the rest need not be read.
+                if let only, seen.isSuperset(of: only) || (seen.contains("index.json") && !wanted) { ended = true }
             case .other(let flag):
                 let kinds: [UInt8: String] = [
                     UInt8(ascii: "1"): "a hard link", UInt8(ascii: "2"): "a symbolic link",
@@ -231,7 +255,7 @@ extension CacheBundle {
         return extracted
     }
 
-    private static func extractZip(_ path: String, into folder: String) throws -> Extracted {
+    private static func extractZip(_ path: String, into folder: String, only: Set<String>?) throws -> Extracted {
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
@@ -251,7 +275,7 @@ extension CacheBundle {
                 )
             }
         }
-        for entry in archive {
+        for entry in archive where only?.contains(entry.path) ?? true {
             if entry.type == .directory {
                 try FileManager.default.createDirectory(
                     atPath: folder + "/" + entry.path,

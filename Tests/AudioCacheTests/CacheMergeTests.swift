@@ -148,6 +148,25 @@ struct CacheMergeTests {
         await #expect(throws: AudioCacheError.self) { try await readOnly.merge([]) }
     }
 
+    @Test("a diff names added, removed and re-rendered keys, and whether the rendering changed")
+    func diff() async throws {
+        let cache = try open("a")
+        try await cache.store(AudioFixtures.wav(seed: 1), for: request("Uno"))
+        try await cache.store(AudioFixtures.wav(seed: 2), for: request("Dos"))
+        try await cache.store(AudioFixtures.wav(seed: 3), for: request("Tres"))
+        try await cache.close()
+        let other = try open("b")
+        try await other.store(AudioFixtures.wav(seed: 1), for: request("Uno"))
+        try await other.store(AudioFixtures.wav(seed: 9), for: request("Dos", model: "v2"))
+        try await other.store(AudioFixtures.wav(seed: 4), for: request("Cuatro"))
+        try await other.close()
+        let diff = await CacheDiff.between(try open("a", .readOnly), try open("b", .readOnly))
+        #expect(diff.added.map(\.text) == ["Cuatro"] && diff.removed.map(\.text) == ["Tres"])
+        #expect(diff.rerendered.map(\.text) == ["Dos"] && diff.rerendered.first?.renderingChanged == true)
+        #expect(diff.unchanged == 1 && !diff.isEmpty)
+        #expect(await CacheDiff.between(try open("a", .readOnly), try open("a", .readOnly)).isEmpty)
+    }
+
     @Test("the merge order: recording, then newer, then fingerprint, then SHA-256")
     func order() {
         let base = CacheEntry(

@@ -153,6 +153,44 @@ import Testing
         #expect(again.stderr.contains("is not empty"))
     }
 
+    @Test func diffNamesWhatWasAddedRemovedAndRerenderedBetweenABundleAndACache() async throws {
+        try folder.write("other.wav", bytes: AudioFixtures.wav(seed: 7))
+        for (file, text) in [("audio.wav", "Hola"), ("audio.wav", "Adiós")] {
+            let imported = try await run([
+                "import", file, "--text", text, "--voice", "es", "--language", "es", "--cache", "cache",
+            ])
+            #expect(imported.status == 0, "\(imported.stderr)")
+        }
+        #expect(try await run(["bundle", "cache", "--out", "v1.tar.gz"]).status == 0)
+        let same = try await run(["diff", "v1.tar.gz", "cache", "--exit-code"])
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+        #expect(same.stdout.contains("0 added, 0 removed, 0 re-rendered, 2 unchanged"))
+        // Hola gets a new take, Adiós goes, Buenas noches comes.
+        for (file, text) in [("other.wav", "Hola"), ("audio.wav", "Buenas noches")] {
+            let imported = try await run([
+                "import", file, "--text", text, "--voice", "es", "--language", "es", "--cache", "cache",
+            ])
+            #expect(imported.status == 0, "\(imported.stderr)")
+        }
+        let removed = try await run([
+            "invalidate", "--text", "Adiós", "--voice", "es", "--language", "es", "--cache", "cache",
+        ])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let text = try await run(["diff", "v1.tar.gz", "cache", "--exit-code"])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("+ ") && text.stdout.contains("\"Buenas noches\""))
+        #expect(text.stdout.contains("- ") && text.stdout.contains("\"Adiós\""))
+        #expect(text.stdout.contains("~ ") && text.stdout.contains("\"Hola\" (new audio)"))
+        let json = try await run(["diff", "v1.tar.gz", "cache", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(document["format"] as? String == "audiocache-diff")
+        #expect((document["added"] as? [Any])?.count == 1 && (document["removed"] as? [Any])?.count == 1)
+        #expect((document["rerendered"] as? [[String: Any]])?.first?["rendering_changed"] as? Bool == false)
+        #expect(document["unchanged"] as? Int == 0)
+        let missing = try await run(["diff", "nope.tar.gz", "cache"])
+        #expect(missing.status == 66)
+    }
+
     @Test(arguments: [
         (["bundle", "cache", "--out", "cache.tar"], Int32(64), "a bundle is named .tar.gz, .tgz or .zip"),
         (["bundle", "missing", "--out", "b.tar.gz"], Int32(66), "missing: no cache index"),
