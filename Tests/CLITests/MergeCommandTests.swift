@@ -204,3 +204,59 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"))
     }
 }
+
+/// `audiocache gc` as a real process, over a cache warmed with espeak-ng.
+@Suite(.timeLimit(.minutes(2))) struct GCCommandTests {
+    let folder: TemporaryFolder
+
+    init() throws {
+        folder = try TemporaryFolder()
+    }
+
+    func run(_ arguments: [String]) async throws -> CommandResult {
+        try await CommandRunner.run(arguments, in: folder.url)
+    }
+
+    func entries() async throws -> Int {
+        let stats = try await run(["stats", "--json", "--cache", "cache"])
+        let document = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        return document?["entries"] as? Int ?? -1
+    }
+
+    @Test func removesWhatNoManifestAsksForAndKeepsRecordings() async throws {
+        try folder.write("manifests/a.csv", "text,voice_id,language\nHola,es,es\nAdiós,es,es\nGracias,es,es\n")
+        let warmed = try await run(["warm", "manifests", "--cache", "cache", "--provider", "espeak-ng", "--quiet"])
+        #expect(warmed.status == 0, "\(warmed.stdout)\(warmed.stderr)")
+        try folder.write("take.wav", bytes: AudioFixtures.wav())
+        let imported = try await run([
+            "import", "take.wav", "--text", "Grabación", "--voice", "es", "--language", "es", "--cache", "cache",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        try folder.write("manifests/a.csv", "text,voice_id,language\nHola,es,es\nGracias,es,es\n")
+
+        // A bad manifest stops gc before anything goes; so do flags that would hide phrases.
+        try folder.write("manifests/b.csv", "text,voice_id,language\n\"never closed,es,es\n")
+        let bad = try await run(["gc", "cache", "manifests"])
+        #expect(bad.status == 65, "\(bad.stderr)")
+        #expect(try await entries() == 4)
+        try FileManager.default.removeItem(atPath: folder.path + "/manifests/b.csv")
+        #expect(try await run(["gc", "cache", "manifests", "--skip-invalid"]).status == 64)
+        #expect(try await run(["gc", "cache", "manifests", "--shard", "1/2"]).status == 64)
+        try FileManager.default.createDirectory(atPath: folder.path + "/empty", withIntermediateDirectories: true)
+        #expect(try await run(["gc", "cache", "empty"]).status == 66)
+
+        let dry = try await run(["gc", "cache", "manifests", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("would remove 1 entry"))
+        #expect(try await entries() == 4)
+        let removed = try await run(["gc", "cache", "manifests", "--json"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(removed.stdout.utf8)) as? [String: Any]
+        #expect((document?["removed"] as? [Any])?.count == 1)
+        #expect(try await entries() == 3)
+        #expect(try await run(["verify", "--cache", "cache"]).status == 0)
+        let recordings = try await run(["gc", "cache", "manifests", "--include-recordings"])
+        #expect(recordings.stdout.contains("removed 1 entry"), "\(recordings.stdout)")
+        #expect(try await entries() == 2)
+    }
+}

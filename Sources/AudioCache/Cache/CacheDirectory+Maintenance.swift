@@ -51,6 +51,38 @@ extension CacheDirectory {
         return try remove(slots.sorted { table.records[$0].key < table.records[$1].key })
     }
 
+    /// Removes the entries whose key `plan` does not hold (phrases deleted from the manifests),
+    /// with their files: what `audiocache gc` does. Recordings (``AudioSource/recorded``, put in
+    /// by hand) are kept unless `includingRecordings`.
+    /// - Parameters:
+    ///   - plan: The plan of every manifest that is still wanted (not a shard of it).
+    ///   - includingRecordings: Whether recordings no manifest asks for go too.
+    ///   - dryRun: Whether to only say what would go (the cache may then be read-only).
+    /// - Returns: The entries removed (or that would be), in key order.
+    /// - Throws: ``AudioCacheError``: usage for a shard's plan, for keys made another way, or
+    ///   for a read-only cache without `dryRun`; I/O errors.
+    @discardableResult
+    public func removeEntries(
+        notIn plan: Plan,
+        includingRecordings: Bool = false,
+        dryRun: Bool = false
+    ) throws(AudioCacheError) -> [CacheRecord] {
+        guard plan.shard == nil else {
+            throw AudioCacheError(.usage, "a shard's plan names only part of the phrases; plan every shard")
+        }
+        guard plan.keyScheme == keyScheme else {
+            throw AudioCacheError(.usage, "the plan keys phrases by \(plan.keyScheme.rawValue), the cache by \(keyScheme.rawValue)")
+        }
+        if !dryRun { try requireWritable() }
+        let wanted = Set(plan.list.keys)
+        let slots = table.records.indices.filter { slot in
+            let record = table.records[slot]
+            return !wanted.contains(record.key) && (includingRecordings || !record.flags.contains(.recorded))
+        }.sorted { table.records[$0].key < table.records[$1].key }
+        if dryRun { return slots.map { table.publicRecord($0) } }
+        return try remove(slots)
+    }
+
     /// Removes every entry and file.
     /// - Returns: How many entries were removed.
     /// - Throws: ``AudioCacheError``.
