@@ -71,7 +71,10 @@ extension CacheDirectory {
             throw AudioCacheError(.usage, "a shard's plan names only part of the phrases; plan every shard")
         }
         guard plan.keyScheme == keyScheme else {
-            throw AudioCacheError(.usage, "the plan keys phrases by \(plan.keyScheme.rawValue), the cache by \(keyScheme.rawValue)")
+            throw AudioCacheError(
+                .usage,
+                "the plan keys phrases by \(plan.keyScheme.rawValue), the cache by \(keyScheme.rawValue)"
+            )
         }
         if !dryRun { try requireWritable() }
         let wanted = Set(plan.list.keys)
