@@ -25,7 +25,7 @@ struct AudioCacheCommand: AsyncParsableCommand {
         subcommands: [
             Warm.self, Plan.self, Key.self, Stats.self, Verify.self, Expire.self, Evict.self, Invalidate.self,
             Clear.self,
-            Import.self, Serve.self, Merge.self, Bundle.self, Unbundle.self, Diff.self, GC.self,
+            Import.self, Serve.self, Merge.self, Bundle.self, Unbundle.self, Diff.self, GC.self, Export.self,
         ]
     )
 

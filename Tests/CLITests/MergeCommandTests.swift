@@ -260,3 +260,74 @@ import Testing
         #expect(try await entries() == 2)
     }
 }
+
+/// `audiocache export` as a real process.
+@Suite(.timeLimit(.minutes(2))) struct ExportCommandTests {
+    let folder: TemporaryFolder
+
+    init() throws {
+        folder = try TemporaryFolder()
+        try folder.write("take.wav", bytes: AudioFixtures.wav())
+    }
+
+    func run(_ arguments: [String]) async throws -> CommandResult {
+        try await CommandRunner.run(arguments, in: folder.url)
+    }
+
+    func files(_ path: String) throws -> [String] {
+        (try? FileManager.default.subpathsOfDirectory(atPath: folder.path + "/" + path))?
+            .filter { !$0.hasSuffix("/") && $0.contains(".") }.sorted() ?? []
+    }
+
+    @Test func exportsHomeAssistantOpenVoiceOSAndByIDLayouts() async throws {
+        let imported = try await run([
+            "import", "take.wav", "--text", "Hola Mundo", "--voice", "es", "--language", "es", "--cache", "cache",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let home = try await run([
+            "export", "cache", "ha", "--layout", "home-assistant", "--engine", "tts.piper", "--option", "voice=es",
+        ])
+        #expect(home.status == 0, "\(home.stderr)")
+        // Python: sha1("Hola Mundo"), blake2s(b"voice" + b"es", digest_size=5).
+        #expect(try files("ha") == ["48124d6dc3b2e693a207667c32ac672414913994_es_7187b2a489_tts.piper.wav"])
+        let ovos = try await run(["export", "cache", "ovos", "--layout", "ovos", "--plugin", "ovos-tts-plugin-piper"])
+        #expect(ovos.status == 0, "\(ovos.stderr)")
+        // Python: md5("Hola Mundo").
+        #expect(try files("ovos") == ["ovos-tts-plugin-piper/es/es/d501194c987486789bb01b50dc1a0adb.wav"])
+        try folder.write("manifests/a.csv", "text,voice_id,language,id\nHola mundo,es,es,greeting\n")
+        let byID = try await run(["export", "cache", "prompts", "--layout", "by-id", "manifests"])
+        #expect(byID.status == 0, "\(byID.stderr)")
+        #expect(try files("prompts") == ["es/es/greeting.wav"])
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/prompts/es/es/greeting.wav"))
+        #expect(Array(data) == AudioFixtures.wav())
+    }
+
+    @Test(arguments: [
+        (["export", "cache", "out", "--layout", "nope"], Int32(64), "--layout"),
+        (["export", "cache", "out", "--layout", "home-assistant"], Int32(64), "needs --engine"),
+        (
+            ["export", "cache", "out", "--layout", "home-assistant", "--engine", "../x"], Int32(64),
+            "not a Home Assistant engine id"
+        ),
+        (
+            ["export", "cache", "out", "--layout", "home-assistant", "--engine", "tts.x", "--option", "novalue"],
+            Int32(64), "is not KEY=VALUE"
+        ),
+        (["export", "cache", "out", "--layout", "ovos"], Int32(64), "needs --plugin"),
+        (["export", "cache", "out", "--layout", "ovos", "--plugin", ".."], Int32(64), "cannot be a folder name"),
+        (["export", "cache", "out", "--layout", "by-id"], Int32(64), "needs the manifests"),
+        (["export", "cache", "out", "--layout", "by-id", "evil"], Int32(65), "cannot be a file name"),
+    ])
+    func badUsage(arguments: [String], status: Int32, message: String) async throws {
+        let imported = try await run([
+            "import", "take.wav", "--text", "Hola", "--voice", "es", "--language", "es", "--cache", "cache",
+        ])
+        #expect(imported.status == 0)
+        try folder.write("evil/a.csv", "text,voice_id,language,id\nHola,es,es,../../escape\n")
+        let result = try await run(arguments)
+        #expect(result.status == status, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/escape.wav"))
+    }
+}
