@@ -59,10 +59,7 @@ struct BLAKE2s {
     static func hexDigest(of bytes: some Sequence<UInt8>, length: Int) -> String {
         var hash = BLAKE2s(digestLength: length)
         hash.update(bytes)
-        return hash.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return hash.finalize().lowercaseHex
     }
 
     private mutating func compress(_ block: [UInt8], isLast: Bool) {
@@ -102,5 +99,19 @@ struct BLAKE2s {
 extension UInt32 {
     fileprivate func rotatedRight(by count: UInt32) -> UInt32 {
         (self >> count) | (self << (32 - count))
+    }
+}
+
+extension Sequence<UInt8> {
+    /// The bytes as lower-case hex digits, two per byte: how digests are written in file names,
+    /// checksum files and documents.
+    var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

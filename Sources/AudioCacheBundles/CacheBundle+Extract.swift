@@ -130,7 +130,7 @@ extension CacheBundle {
         defer { try? handle.close() }
         var hash = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return hash.finalize().lowercaseHex
     }
 
     /// Compares the bundle with `PATH.sha256` when that file exists.

@@ -178,7 +178,7 @@ public enum CacheBundle {
         try output.synchronize()
         return Written(
             path: path,
-            sha256: digest.map { String(format: "%02x", $0) }.joined(),
+            sha256: digest.lowercaseHex,
             files: members.count,
             bytes: bytes,
             size: gzip.writtenBytes,
@@ -222,7 +222,7 @@ public enum CacheBundle {
         }
         return Written(
             path: path,
-            sha256: hash.finalize().map { String(format: "%02x", $0) }.joined(),
+            sha256: hash.finalize().lowercaseHex,
             files: members.count,
             bytes: bytes,
             size: size,

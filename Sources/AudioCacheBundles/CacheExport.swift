@@ -83,7 +83,7 @@ public enum CacheExport {
         engine: String,
         extension: String
     ) -> String {
-        let messageHash = Insecure.SHA1.hash(data: Array(message.utf8)).map { hex($0) }.joined()
+        let messageHash = Insecure.SHA1.hash(data: Array(message.utf8)).lowercaseHex
         let optionsKey: String
         if options.isEmpty {
             optionsKey = "-"
@@ -146,7 +146,7 @@ public enum CacheExport {
                 report.skipped.append("\(entry.key): voice or language cannot be a folder name")
                 continue
             }
-            let sentence = Insecure.MD5.hash(data: Array(entry.rendering.text.utf8)).map { hex($0) }.joined()
+            let sentence = Insecure.MD5.hash(data: Array(entry.rendering.text.utf8)).lowercaseHex
             let path = [folder, plugin, entry.voiceID, entry.language, "\(sentence).\(container)"].joined(
                 separator: "/"
             )
@@ -258,10 +258,5 @@ public enum CacheExport {
         }
         report.files += 1
         report.bytes += size
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = String(byte, radix: 16)
-        return byte < 16 ? "0" + digits : digits
     }
 }

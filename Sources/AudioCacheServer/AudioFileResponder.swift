@@ -105,7 +105,7 @@ struct AudioFileResponder: Sendable {
         let entityTag = "\"\(metadata.sha256)\""
         var headers: HTTPFields = [
             .eTag: entityTag,
-            .lastModified: Self.httpDate(metadata.createdAt),
+            .lastModified: CacheTimestamp.httpDate(metadata.createdAt),
             .cacheControl: cacheControl(for: metadata),
             .acceptRanges: "bytes",
         ]
@@ -189,38 +189,4 @@ struct AudioFileResponder: Sendable {
         }
         return "public, max-age=\(max(0, Int(expiresAt.timeIntervalSince(now()))))"
     }
-
-    /// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's IMF-fixdate), worked out from the seconds since
-    /// 1970 with the proleptic Gregorian calendar (days to civil dates as in Howard Hinnant's
-    /// `civil_from_days`): every answer carries one, and Foundation's formatters (ICU's, or
-    /// `Calendar.dateComponents`) took several percent of a cached hit's time.
-    /// `HTTPDateTests` checks it against Foundation's formatter.
-    static func httpDate(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        let day = secondOfDay < 0 ? days - 1 : days
-        let second = secondOfDay < 0 ? secondOfDay + 86_400 : secondOfDay
-        // Days since 0000-03-01 in 400-year eras of 146,097 days.
-        let shifted = day + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthFromMarch = (5 * dayOfYear + 2) / 153
-        let dayOfMonth = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        // 1970-01-01 was a Thursday.
-        let weekday = ((day % 7) + 11) % 7
-        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = String(year)
-        let paddedYear = String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText
-        return "\(dayNames[weekday]), \(twoDigits(dayOfMonth)) \(monthNames[month - 1]) \(paddedYear) "
-            + "\(twoDigits(second / 3_600)):\(twoDigits(second / 60 % 60)):\(twoDigits(second % 60)) GMT"
-    }
-
-    private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let monthNames = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
 }

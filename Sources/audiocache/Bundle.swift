@@ -34,13 +34,7 @@ extension AudioCacheCommand {
 
         func run() async throws {
             let written = try await reportingErrors {
-                guard CacheDirectory.hasIndex(in: cache) else {
-                    throw AudioCacheError(
-                        .missingInput,
-                        at: SourceLocation(file: cache),
-                        "no cache index (index.json) here"
-                    )
-                }
+                try requireCacheIndex(in: cache)
                 return try await withCache(CacheConfiguration(directory: cache, maxSizeBytes: 0), access: .readWrite) {
                     try await CacheBundle.write($0, to: out)
                 }

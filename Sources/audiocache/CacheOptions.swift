@@ -108,3 +108,13 @@ func removedSummary(_ entries: [CacheRecord]) -> String {
     let noun = entries.count == 1 ? "entry" : "entries"
     return "\(entries.count) \(noun), \(ByteCount.describe(bytes)) (\(bytes) bytes)"
 }
+
+/// Refuses a folder that holds no cache, for commands that read an existing one (`merge`'s
+/// inputs, `bundle`, `gc`, `export`, `diff`): exit 66 rather than an empty result.
+/// - Parameter folder: The folder, as the user named it.
+/// - Throws: ``AudioCacheError`` (missing input) when `folder/index.json` is not there.
+func requireCacheIndex(in folder: String) throws(AudioCacheError) {
+    guard CacheDirectory.hasIndex(in: folder) else {
+        throw AudioCacheError(.missingInput, at: SourceLocation(file: folder), "no cache index (index.json) here")
+    }
+}

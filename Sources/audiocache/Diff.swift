@@ -57,8 +57,8 @@ extension AudioCacheCommand {
             if !isFolder.boolValue {
                 try CacheBundle.extractIndex(path, into: scratch)
                 folder = scratch
-            } else if !CacheDirectory.hasIndex(in: path) {
-                throw AudioCacheError(.missingInput, at: SourceLocation(file: path), "no cache index (index.json) here")
+            } else {
+                try requireCacheIndex(in: path)
             }
             return try CacheDirectory(configuration: CacheConfiguration(directory: folder), access: .readOnly)
         }

@@ -78,13 +78,7 @@ extension AudioCacheCommand {
 
         func run() async throws {
             let report = try await reportingErrors {
-                guard CacheDirectory.hasIndex(in: cache) else {
-                    throw AudioCacheError(
-                        .missingInput,
-                        at: SourceLocation(file: cache),
-                        "no cache index (index.json) here"
-                    )
-                }
+                try requireCacheIndex(in: cache)
                 let opened = try CacheDirectory(configuration: CacheConfiguration(directory: cache), access: .readOnly)
                 switch layout {
                 case .homeAssistant:

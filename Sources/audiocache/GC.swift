@@ -43,13 +43,7 @@ extension AudioCacheCommand {
 
         func run() async throws {
             let removed = try await reportingErrors {
-                guard CacheDirectory.hasIndex(in: cache) else {
-                    throw AudioCacheError(
-                        .missingInput,
-                        at: SourceLocation(file: cache),
-                        "no cache index (index.json) here"
-                    )
-                }
+                try requireCacheIndex(in: cache)
                 let configuration = CacheConfiguration(directory: cache, maxSizeBytes: 0)
                 let plan = try await Planner(options: try manifests.planOptions()).plan(paths: manifests.inputs)
                 return try await withCache(configuration, access: dryRun ? .readOnly : .readWrite) { cache in

@@ -38,13 +38,7 @@ extension AudioCacheCommand {
             let report = try await reportingErrors {
                 var caches: [CacheDirectory] = []
                 for input in inputs {
-                    guard CacheDirectory.hasIndex(in: input) else {
-                        throw AudioCacheError(
-                            .missingInput,
-                            at: SourceLocation(file: input),
-                            "no cache index (index.json) here"
-                        )
-                    }
+                    try requireCacheIndex(in: input)
                     caches.append(
                         try CacheDirectory(
                             configuration: CacheConfiguration(directory: input, maxSizeBytes: 0),

@@ -2,7 +2,7 @@ import AudioCacheTestSupport
 import Foundation
 import Testing
 
-@testable import AudioCacheServer
+@testable import AudioCache
 
 /// `Last-Modified` in RFC 9110's IMF-fixdate, checked against Foundation's own formatter.
 @Suite("HTTP dates")
@@ -21,7 +21,7 @@ struct HTTPDateTests {
     @Test("RFC 9110's example")
     func example() {
         #expect(
-            AudioFileResponder.httpDate(Date(timeIntervalSince1970: 784_111_777)) == "Sun, 06 Nov 1994 08:49:37 GMT"
+            CacheTimestamp.httpDate(Date(timeIntervalSince1970: 784_111_777)) == "Sun, 06 Nov 1994 08:49:37 GMT"
         )
     }
 
@@ -38,7 +38,7 @@ struct HTTPDateTests {
         }
         for instant in instants {
             let date = Date(timeIntervalSince1970: instant)
-            #expect(AudioFileResponder.httpDate(date) == date.formatted(Self.oracle), "\(instant)")
+            #expect(CacheTimestamp.httpDate(date) == date.formatted(Self.oracle), "\(instant)")
         }
     }
 }

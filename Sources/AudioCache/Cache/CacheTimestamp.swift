@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Formatting and parsing are done by hand (civil-from-days arithmetic) because a million-entry
 /// index holds three million of them and `ISO8601DateFormatter` is far too slow for that.
-enum CacheTimestamp {
+package enum CacheTimestamp {
     /// Milliseconds since 1970-01-01T00:00:00Z, rounded to the nearest.
     ///
     /// Not rounded down: `Date` keeps seconds since 2001 in a `Double`, so the date of a whole
@@ -64,6 +64,29 @@ enum CacheTimestamp {
         append(milliseconds: milliseconds(date), to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`: RFC 9110's IMF-fixdate of `date`, in whole seconds, as
+    /// HTTP's `Last-Modified` carries it (the served audio's creation time). Worked out with the
+    /// same civil-from-days arithmetic: Foundation's formatters took several percent of a cached
+    /// hit's time in `audiocache serve`.
+    package static func httpDate(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        // 1970-01-01 was a Thursday.
+        let weekday = Int(((days % 7) + 11) % 7)
+        func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let yearText = String(year)
+        let paddedYear = String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText
+        return "\(dayNames[weekday]), \(twoDigits(day)) \(monthNames[Int(month) - 1]) \(paddedYear) "
+            + "\(twoDigits(second / 3_600)):\(twoDigits(second / 60 % 60)):\(twoDigits(second % 60)) GMT"
+    }
+
+    private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let monthNames = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (fraction optional, any number of digits, read to the
     /// millisecond; `z` accepted), or returns `nil`.
