@@ -60,6 +60,11 @@ public enum CacheExport {
                 report.skipped.append("\(entry.key): \(container) audio, which Home Assistant does not play")
                 continue
             }
+            // An index written by another tool could hold anything: the name must stay in OUT.
+            guard isFolderName(entry.language) else {
+                report.skipped.append("\(entry.key): its language cannot be part of a file name")
+                continue
+            }
             let name = homeAssistantFileName(
                 message: entry.rendering.text,
                 language: entry.language,
