@@ -54,7 +54,7 @@ public enum CacheExport {
             )
         }
         var report = Report()
-        let files = try await audioFiles(of: cache)
+        let files = await audioFiles(of: cache)
         for (entry, source, container) in files {
             guard ["mp3", "wav", "ogg", "flac"].contains(container) else {
                 report.skipped.append("\(entry.key): \(container) audio, which Home Assistant does not play")
@@ -146,7 +146,7 @@ public enum CacheExport {
             throw AudioCacheError(.usage, "--plugin \"\(plugin)\" cannot be a folder name")
         }
         var report = Report()
-        for (entry, source, container) in try await audioFiles(of: cache) {
+        for (entry, source, container) in await audioFiles(of: cache) {
             guard isFolderName(entry.voiceID), isFolderName(entry.language) else {
                 report.skipped.append("\(entry.key): voice or language cannot be a folder name")
                 continue
@@ -222,7 +222,7 @@ public enum CacheExport {
     /// Every entry with its audio file and the file's extension, in key order.
     private static func audioFiles(
         of cache: CacheDirectory
-    ) async throws(AudioCacheError) -> [(CacheEntry, String, String)] {
+    ) async -> [(CacheEntry, String, String)] {
         await cache.allEntries().map { entry in
             (entry, cache.root + "/" + entry.path, URL(fileURLWithPath: entry.path).pathExtension.lowercased())
         }

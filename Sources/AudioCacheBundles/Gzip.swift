@@ -92,15 +92,12 @@ final class GzipReader {
             do {
                 try decompressor.inflate(from: &compressed, to: &window)
             } catch let error as CompressNIOError where error == .bufferOverflow || error == .inputBufferOverflow {
-                // More output to take, or more input needed: both are handled by the loop.
-                if error == .inputBufferOverflow && inputEnded && window.readableBytes == 0 { return nil }
+                // More output to take, or more input needed: the loop does both.
             }
             if window.readableBytes > 0 { return window }
-            if inputEnded && compressed.readableBytes == 0 { return nil }
-            if compressed.readableBytes > 0 && window.readableBytes == 0 {
-                // zlib stopped with input left: the gzip stream ended before the file did.
-                return nil
-            }
+            // Nothing came out: the file has ended, or the gzip stream ended before the file did
+            // (zlib leaves the rest of the input); a tar reader finds the archive cut short.
+            if inputEnded || compressed.readableBytes > 0 { return nil }
         }
     }
 }

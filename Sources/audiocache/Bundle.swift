@@ -40,13 +40,25 @@ extension AudioCacheCommand {
                 }
             }
             if json {
-                let document: [String: Any] = [
-                    "format": "audiocache-bundle", "version": 1, "bundle": written.path, "sha256": written.sha256,
-                    "files": written.files, "bytes": written.bytes, "size": written.size,
-                    "checksum_file": written.checksumPath,
-                ]
-                let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                struct Document: Encodable {
+                    var format = "audiocache-bundle"
+                    var version = 1
+                    var bundle: String
+                    var sha256: String
+                    var files: Int
+                    var bytes: Int
+                    var size: Int
+                    var checksumFile: String
+                }
+                let document = Document(
+                    bundle: written.path,
+                    sha256: written.sha256,
+                    files: written.files,
+                    bytes: written.bytes,
+                    size: written.size,
+                    checksumFile: written.checksumPath
+                )
+                FileHandle.standardOutput.write(try DocumentEncoding.data(document))
             } else {
                 print("\(written.path): \(written.files) files, \(written.bytes) bytes packed into \(written.size)")
                 print("sha256 \(written.sha256) (\(written.checksumPath))")

@@ -52,18 +52,36 @@ extension AudioCacheCommand {
             }
             let bytes = removed.reduce(0) { $0 + $1.size }
             if json {
-                let document: [String: Any] = [
-                    "format": "audiocache-gc", "version": 1, "cache": cache, "dry_run": dryRun,
-                    "removed": removed.map {
-                        [
-                            "key": $0.key.description, "voice_id": $0.voiceID, "language": $0.language, "size": $0.size,
-                            "source": $0.source.rawValue,
-                        ]
+                struct Removed: Encodable {
+                    var key: CacheKey
+                    var voiceID: String
+                    var language: String
+                    var size: Int
+                    var source: AudioSource
+                }
+                struct Document: Encodable {
+                    var format = "audiocache-gc"
+                    var version = 1
+                    var cache: String
+                    var dryRun: Bool
+                    var removed: [Removed]
+                    var removedBytes: Int
+                }
+                let document = Document(
+                    cache: cache,
+                    dryRun: dryRun,
+                    removed: removed.map {
+                        Removed(
+                            key: $0.key,
+                            voiceID: $0.voiceID,
+                            language: $0.language,
+                            size: $0.size,
+                            source: $0.source
+                        )
                     },
-                    "removed_bytes": bytes,
-                ]
-                let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                    removedBytes: bytes
+                )
+                FileHandle.standardOutput.write(try DocumentEncoding.data(document))
                 return
             }
             for record in removed {

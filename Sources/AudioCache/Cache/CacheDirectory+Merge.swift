@@ -75,6 +75,8 @@ extension CacheDirectory {
         try requireWritable()
         var report = MergeReport()
         var winners: [CacheKey: (entry: CacheEntry, input: Int)] = [:]
+        // The last conflict of each key: a key three inputs disagree on is reported once.
+        var conflicts: [CacheKey: MergeReport.Conflict] = [:]
         for (index, input) in inputs.enumerated() {
             report.inputs.append(input.root)
             guard input.root != root else {
@@ -104,24 +106,23 @@ extension CacheDirectory {
                 let (first, rule) = Self.mergeOrder(current.entry, entry)
                 let (kept, dropped) = first ? (current, candidate) : (candidate, current)
                 winners[entry.key] = kept
-                report.conflicts.removeAll { $0.key == entry.key }
-                report.conflicts.append(
-                    .init(
-                        key: entry.key,
-                        kept: side(kept, inputs),
-                        dropped: side(dropped, inputs),
-                        rule: rule
-                    )
+                conflicts[entry.key] = .init(
+                    key: entry.key,
+                    kept: side(kept, inputs),
+                    dropped: side(dropped, inputs),
+                    rule: rule
                 )
             }
         }
-        report.conflicts.sort { $0.key < $1.key }
+        report.conflicts = conflicts.values.sorted { $0.key < $1.key }
         var created: [String] = []
         var folders: Set<Substring> = []
         do throws(AudioCacheError) {
             for key in winners.keys.sorted() {
                 guard let winner = winners[key] else { continue }
-                let previous = ownEntry(key)
+                // Only its hash and path are needed here: the record, not the entry read back from
+                // index.json a second time.
+                let previous = table.slot(of: key).map { table.publicRecord($0) }
                 if winner.input >= 0 {
                     let input = inputs[winner.input]
                     switch try place(winner.entry, from: input, folders: &folders) {

@@ -270,8 +270,7 @@ public actor CacheDirectory {
     public func compactIfNeeded() throws(AudioCacheError) -> Bool {
         try requireWritable()
         let pending =
-            (journal?.records ?? 0) > 0 || !dirtyAccesses.isEmpty || putsSinceSnapshot > 0 || !garbage.isEmpty
-            || header.hits + header.misses > 0 && lookupsSinceFlush > 0
+            (journal?.records ?? 0) > 0 || lookupsSinceFlush > 0 || putsSinceSnapshot > 0 || !garbage.isEmpty
         guard pending || FileSystem.inspect(layout.indexPath).kind != .file else { return false }
         try compact()
         return true

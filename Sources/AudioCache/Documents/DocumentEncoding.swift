@@ -8,12 +8,12 @@ import Foundation
 /// `voice_id`, `maxInFlight` is `max_in_flight`), as every document of docs/ spells them; dates as the cache index writes them
 /// (``CacheTimestamp``: UTC, milliseconds, `2023-04-25T18:30:00.000Z`). The plan document, which
 /// can hold millions of renderings, is written by hand in the same layout (``PlanDocument``).
-enum DocumentEncoding {
+package enum DocumentEncoding {
     /// `value` as a document.
     /// - Parameter value: The document.
     /// - Returns: Its UTF-8 bytes, ending with a line feed.
     /// - Throws: `EncodingError` when `value` holds a number JSON cannot carry (NaN, infinity).
-    static func data(_ value: some Encodable) throws -> Data {
+    package static func data(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -263,7 +263,8 @@ struct PlanBuilder: Sendable {
             list: finished,
             groups: planGroups,
             totals: totals,
-            problems: problems
+            problems: problems,
+            shard: shard
         )
     }
 }

@@ -146,9 +146,7 @@ public struct Planner: Sendable {
             lineOffset += outcome.lines
             storage.give(outcome.phrases)
         }
-        var plan = builder.finish(keyScheme: options.keyScheme, inventory: inventory)
-        plan.shard = options.shard
-        return plan
+        return builder.finish(keyScheme: options.keyScheme, inventory: inventory)
     }
 
     /// How many phrases the whole run will probably have, to size the indexes early rather than
