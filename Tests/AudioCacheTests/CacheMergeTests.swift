@@ -23,11 +23,16 @@ struct CacheMergeTests {
         )
     }
 
-    func request(_ text: String, source: AudioSource = .tts, model: String? = nil) -> CacheDirectory.StoreRequest {
+    func request(
+        _ text: String,
+        voice: String = "es",
+        source: AudioSource = .tts,
+        model: String? = nil
+    ) -> CacheDirectory.StoreRequest {
         CacheDirectory.StoreRequest(
             text: text,
-            voiceID: "es",
-            language: "es",
+            voiceID: voice,
+            language: voice,
             rendering: RenderingDescription(provider: "espeak-ng", modelID: model, outputFormat: "wav", text: text),
             source: source
         )
@@ -69,6 +74,38 @@ struct CacheMergeTests {
         // Merging again changes nothing and links nothing.
         let (again, sameEntries) = try await merge(["a", "b"])
         #expect(again.added == 0 && again.unchanged == 3 && again.linkedFiles == 0 && sameEntries == entries)
+    }
+
+    @Test("entries an input holds only in its journal (it stopped before writing its index) are merged whole")
+    func journalOnlyInput() async throws {
+        let indexed = try await cache("a", [("Uno", 1)])
+        let cache = try open("b")
+        let journaled = try await cache.store(AudioFixtures.wav(seed: 2), for: request("Dos"))
+        await cache.abandon()
+        let (report, entries) = try await merge(["a", "b"])
+        #expect(report.added == 2 && report.linkedFiles == 2)
+        #expect(entries == (indexed + [journaled]).sorted { $0.key < $1.key })
+        // The merged index.json holds both, as a new process reads it.
+        let reopened = try open("out", .readOnly)
+        #expect(await reopened.allEntries() == entries)
+    }
+
+    @Test("voices and languages keep their names whatever order each cache met them in")
+    func stringsAreRenumbered() async throws {
+        let own = try open("out")
+        try await own.store(AudioFixtures.wav(seed: 1), for: request("One", voice: "en"))
+        try await own.close()
+        let input = try open("a")
+        try await input.store(AudioFixtures.wav(seed: 2), for: request("Zwei", voice: "de"))
+        try await input.store(AudioFixtures.wav(seed: 3), for: request("Tres", voice: "es"))
+        try await input.close()
+        let (_, entries) = try await merge(["a"])
+        let merged = try open("out", .readOnly)
+        let records = await merged.allRecords()
+        #expect(records.map(\.voiceID) == entries.map(\.voiceID))
+        #expect(records.map(\.language) == entries.map(\.language))
+        #expect(Set(records.map(\.voiceID)) == ["en", "de", "es"])
+        #expect(await merged.stats().voices.map(\.name).sorted() == ["de", "en", "es"])
     }
 
     @Test("the same key with the same audio is kept once, with the later access and the larger count")

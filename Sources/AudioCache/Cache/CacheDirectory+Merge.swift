@@ -74,10 +74,8 @@ extension CacheDirectory {
     public func merge(_ inputs: [CacheDirectory]) async throws(AudioCacheError) -> MergeReport {
         try requireWritable()
         var report = MergeReport()
-        var winners: [CacheKey: (entry: CacheEntry, input: Int)] = [:]
-        // The last conflict of each key: a key three inputs disagree on is reported once.
-        var conflicts: [CacheKey: MergeReport.Conflict] = [:]
-        for (index, input) in inputs.enumerated() {
+        var sources: [MergeSource] = []
+        for input in inputs {
             report.inputs.append(input.root)
             guard input.root != root else {
                 throw AudioCacheError(.usage, "\(root) is both the merged cache and one of its inputs")
@@ -88,61 +86,83 @@ extension CacheDirectory {
                     "\(input.root) keys phrases by \(input.keyScheme.rawValue), \(root) by \(keyScheme.rawValue)"
                 )
             }
-            for entry in await input.allEntries() {
+            sources.append(await input.mergeSource())
+        }
+        // Entries are compared by their records; only a conflict reads two whole entries back.
+        let total = sources.reduce(0) { $0 + $1.table.count }
+        var winners: [CacheKey: Candidate] = [:]
+        winners.reserveCapacity(total)
+        // The last conflict of each key: a key three inputs disagree on is reported once.
+        var conflicts: [CacheKey: MergeReport.Conflict] = [:]
+        var checks: [FileCheck] = []
+        checks.reserveCapacity(total)
+        for (index, source) in sources.enumerated() {
+            for slot in source.table.records.indices {
+                let record = source.table.records[slot]
                 report.entriesRead += 1
-                try Self.checkFile(of: entry, in: input)
-                let candidate = (entry: entry, input: index)
-                guard let current = winners[entry.key] ?? ownEntry(entry.key).map({ (entry: $0, input: -1) }) else {
-                    winners[entry.key] = candidate
+                checks.append(
+                    FileCheck(key: record.key, path: source.table.path(slot), size: record.size, input: index)
+                )
+                let candidate = Candidate(record: record, input: index, slot: slot)
+                guard let current = winners[record.key] ?? ownCandidate(record.key) else {
+                    winners[record.key] = candidate
                     continue
                 }
-                if current.entry.sha256 == entry.sha256 {
-                    var kept = current
-                    kept.entry.lastAccessed = max(current.entry.lastAccessed, entry.lastAccessed)
-                    kept.entry.accessCount = max(current.entry.accessCount, entry.accessCount)
-                    winners[entry.key] = kept
+                if current.record.sha256 == record.sha256 {
+                    winners[record.key] = current.accessed(record)
                     continue
                 }
-                let (first, rule) = Self.mergeOrder(current.entry, entry)
-                let (kept, dropped) = first ? (current, candidate) : (candidate, current)
-                winners[entry.key] = kept
-                conflicts[entry.key] = .init(
-                    key: entry.key,
-                    kept: side(kept, inputs),
-                    dropped: side(dropped, inputs),
+                guard let currentEntry = entry(of: current, in: sources), let entry = source.table.entry(slot) else {
+                    throw AudioCacheError(
+                        .badData,
+                        at: SourceLocation(file: source.layout.indexPath),
+                        "the entry of key \(record.key) cannot be read back; the index changed under the cache"
+                    )
+                }
+                let (first, rule) = Self.mergeOrder(currentEntry, entry)
+                winners[record.key] = first ? current : candidate
+                conflicts[record.key] = .init(
+                    key: record.key,
+                    kept: side(first ? currentEntry : entry, of: first ? current : candidate, sources),
+                    dropped: side(first ? entry : currentEntry, of: first ? candidate : current, sources),
                     rule: rule
                 )
             }
         }
         report.conflicts = conflicts.values.sorted { $0.key < $1.key }
-        var created: [String] = []
-        var folders: Set<Substring> = []
+        try await Self.check(checks, of: sources)
+        checks = []
+
+        let keys = winners.keys.sorted()
+        var moves: [FileMove] = []
+        for key in keys {
+            guard let winner = winners[key], winner.input >= 0 else { continue }
+            let path = sources[winner.input].table.path(winner.slot)
+            moves.append(
+                FileMove(source: sources[winner.input].layout.absolute(path), path: path, size: winner.record.size)
+            )
+        }
+        let placed = try await Self.place(moves, into: layout)
+        moves = []
+        report.linkedFiles = placed.linked
+        report.copiedFiles = placed.copied
         do throws(AudioCacheError) {
-            for key in winners.keys.sorted() {
+            if let error = placed.error { throw error }
+            var translations = sources.map { StringTranslation(from: $0.table.strings) }
+            var documents: [Int: UInt32] = [:]
+            for key in keys {
                 guard let winner = winners[key] else { continue }
-                // Only its hash and path are needed here: the record, not the entry read back from
-                // index.json a second time.
+                // Only its hash and path are needed here: the record, not the entry read back.
                 let previous = table.slot(of: key).map { table.publicRecord($0) }
-                if winner.input >= 0 {
-                    let input = inputs[winner.input]
-                    switch try place(winner.entry, from: input, folders: &folders) {
-                    case .linked:
-                        report.linkedFiles += 1
-                        created.append(winner.entry.path)
-                    case .copied:
-                        report.copiedFiles += 1
-                        created.append(winner.entry.path)
-                    case .present:
-                        break
-                    }
-                }
                 if let previous {
-                    if previous.sha256 == winner.entry.sha256 { report.unchanged += 1 }
-                    if previous.path != winner.entry.path { garbage.append(previous.path) }
+                    if previous.sha256 == winner.record.sha256 { report.unchanged += 1 }
+                    if winner.input >= 0 && previous.path != sources[winner.input].table.path(winner.slot) {
+                        garbage.append(previous.path)
+                    }
                 } else {
                     report.added += 1
                 }
-                table.put(winner.entry)
+                try put(winner, from: sources, translations: &translations, documents: &documents)
                 putsSinceSnapshot += 1
             }
             // One flush for every file linked or copied, rather than one per folder.
@@ -150,12 +170,58 @@ extension CacheDirectory {
             try writeSnapshotAndStartJournal()
         } catch {
             // What this merge linked or copied goes; the index still names what it named.
-            for path in created { try? FileSystem.removeFile(layout.absolute(path)) }
+            for path in placed.created { try? FileSystem.removeFile(layout.absolute(path)) }
             throw error
         }
         report.entries = table.count
         report.totalBytes = totalSize
         return report
+    }
+
+    /// What a merge reads of this cache: its folder and its table as they are now.
+    func mergeSource() -> MergeSource {
+        MergeSource(layout: layout, table: table)
+    }
+
+    /// Puts the winner of a key into this cache's table: its record pointing into its cache's
+    /// `index.json`, so that the snapshot copies the entry from there byte for byte, or, for an
+    /// entry held only in that cache's memory and journal, the whole entry.
+    private func put(
+        _ winner: Candidate,
+        from sources: [MergeSource],
+        translations: inout [StringTranslation],
+        documents: inout [Int: UInt32]
+    ) throws(AudioCacheError) {
+        guard winner.input >= 0 else {
+            // This cache's own entry, seen with the same audio elsewhere: only its accesses may change.
+            if winner.record.flags.contains(.accessChanged) {
+                table.touch(
+                    winner.record.key,
+                    lastAccessed: winner.record.lastAccessed,
+                    accessCount: winner.record.accessCount
+                )
+            }
+            return
+        }
+        let source = sources[winner.input]
+        if let document = source.table.document, winner.record.documentOffset >= 0,
+            !source.table.needsOverlay(winner.slot)
+        {
+            let number = documents[winner.input] ?? table.adopt(document)
+            documents[winner.input] = number
+            table.put(foreign: winner.record, document: number, translation: &translations[winner.input])
+            return
+        }
+        guard var entry = source.table.entry(winner.slot) else {
+            throw AudioCacheError(
+                .badData,
+                at: SourceLocation(file: source.layout.indexPath),
+                "the entry of key \(winner.record.key) cannot be read back; the index changed under the cache"
+            )
+        }
+        entry.lastAccessed = CacheTimestamp.date(milliseconds: winner.record.lastAccessed)
+        entry.accessCount = winner.record.accessCount
+        table.put(entry)
     }
 
     /// Which of two entries with one key and different audio a merge keeps: a recording over a
@@ -172,77 +238,171 @@ extension CacheDirectory {
         return (a.sha256.description > b.sha256.description, "sha256")
     }
 
-    private func ownEntry(_ key: CacheKey) -> CacheEntry? {
-        table.slot(of: key).flatMap { table.entry($0) }
+    private func ownCandidate(_ key: CacheKey) -> Candidate? {
+        table.slot(of: key).map { Candidate(record: table.records[$0], input: -1, slot: $0) }
     }
 
-    private func side(_ winner: (entry: CacheEntry, input: Int), _ inputs: [CacheDirectory]) -> MergeReport.Side {
+    private func entry(of candidate: Candidate, in sources: [MergeSource]) -> CacheEntry? {
+        candidate.input < 0 ? table.entry(candidate.slot) : sources[candidate.input].table.entry(candidate.slot)
+    }
+
+    private func side(_ entry: CacheEntry, of candidate: Candidate, _ sources: [MergeSource]) -> MergeReport.Side {
         MergeReport.Side(
-            cache: winner.input >= 0 ? inputs[winner.input].root : root,
-            sha256: winner.entry.sha256,
-            createdAt: winner.entry.createdAt,
-            fingerprint: winner.entry.rendering.fingerprint,
-            source: winner.entry.source
+            cache: candidate.input >= 0 ? sources[candidate.input].layout.root : root,
+            sha256: entry.sha256,
+            createdAt: entry.createdAt,
+            fingerprint: entry.rendering.fingerprint,
+            source: entry.source
         )
     }
 
     /// Refuses an entry whose path is not a file of the cache's audio folder, or whose file is
-    /// missing or not the size the index records.
-    private static func checkFile(of entry: CacheEntry, in input: CacheDirectory) throws(AudioCacheError) {
-        guard CacheLayout.isSafeAudioPath(entry.path) else {
-            throw AudioCacheError(
-                .badData,
-                at: SourceLocation(file: input.layout.indexPath),
-                "entry \(entry.key) names \"\(entry.path)\", which is not in the audio folder"
-            )
+    /// missing or not the size the index records: every file of every input, on every processor,
+    /// the first problem in input order reported.
+    private static func check(_ checks: [FileCheck], of sources: [MergeSource]) async throws(AudioCacheError) {
+        let problems = await inParallel(checks) { check -> AudioCacheError? in
+            let layout = sources[check.input].layout
+            guard CacheLayout.isSafeAudioPath(check.path) else {
+                return AudioCacheError(
+                    .badData,
+                    at: SourceLocation(file: layout.indexPath),
+                    "entry \(check.key) names \"\(check.path)\", which is not in the audio folder"
+                )
+            }
+            let file = FileSystem.inspect(layout.absolute(check.path))
+            guard file.kind == .file, file.size == check.size else {
+                let found = file.kind == .file ? "\(file.size) bytes" : "no file"
+                return AudioCacheError(
+                    .badData,
+                    at: SourceLocation(file: layout.absolute(check.path)),
+                    "entry \(check.key) records \(check.size) bytes but there is \(found); run audiocache verify on \(layout.root)"
+                )
+            }
+            return nil
         }
-        let file = FileSystem.inspect(input.layout.absolute(entry.path))
-        guard file.kind == .file, file.size == entry.size else {
-            let found = file.kind == .file ? "\(file.size) bytes" : "no file"
-            throw AudioCacheError(
-                .badData,
-                at: SourceLocation(file: input.layout.absolute(entry.path)),
-                "entry \(entry.key) records \(entry.size) bytes but there is \(found); run audiocache verify on \(input.root)"
-            )
-        }
+        if let problem = problems.first(where: { $0 != nil }) ?? nil { throw problem }
     }
 
-    private enum Placement {
-        case linked, copied, present
+    /// Puts every file of `moves` at the same path in the cache of `layout`, on every processor:
+    /// hard links, or copies (written atomically) where the input is on another file system;
+    /// nothing where a file of that size is there already (files are named after their key and
+    /// SHA-256). Folders are made without flushing each (the merge flushes everything once).
+    /// - Returns: What was linked or copied, and the first problem, in key order.
+    private static func place(_ moves: [FileMove], into layout: CacheLayout) async throws(AudioCacheError) -> Placed {
+        let outcomes = await inParallel(moves) { move -> Result<Placement, AudioCacheError> in
+            Result { () throws(AudioCacheError) in try place(move, into: layout) }
+        }
+        var placed = Placed()
+        for (move, outcome) in zip(moves, outcomes) {
+            switch outcome {
+            case .success(.linked):
+                placed.linked += 1
+                placed.created.append(move.path)
+            case .success(.copied):
+                placed.copied += 1
+                placed.created.append(move.path)
+            case .success(.present):
+                break
+            case .failure(let error):
+                if placed.error == nil { placed.error = error }
+            }
+        }
+        return placed
     }
 
-    /// Puts the file of `entry` from `input` at the same path in this cache: a hard link, or a
-    /// copy (written atomically) when the two are on different file systems; nothing when a file
-    /// of that size is there already (files are named after their key and SHA-256).
-    ///
-    /// Folders are made without flushing each (the merge flushes everything once), and remembered
-    /// in `folders` so that each is made once.
-    private func place(
-        _ entry: CacheEntry,
-        from input: CacheDirectory,
-        folders: inout Set<Substring>
-    ) throws(AudioCacheError) -> Placement {
-        let source = input.layout.absolute(entry.path)
-        let destination = layout.absolute(entry.path)
-        let folder = destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]
-        if !folders.contains(folder) {
-            try FileSystem.makeFolder(String(folder), flushing: false)
-            folders.insert(folder)
+    private static func place(_ move: FileMove, into layout: CacheLayout) throws(AudioCacheError) -> Placement {
+        let destination = layout.absolute(move.path)
+        if let slash = destination.lastIndex(of: "/") {
+            try FileSystem.makeFolder(String(destination[..<slash]), flushing: false)
         }
-        if link(source, destination) == 0 { return .linked }
+        if link(move.source, destination) == 0 { return .linked }
         if errno == EEXIST {
             let existing = FileSystem.inspect(destination)
-            if existing.kind == .file && existing.size == entry.size { return .present }
+            if existing.kind == .file && existing.size == move.size { return .present }
             try FileSystem.removeFile(destination)
-            if link(source, destination) == 0 { return .linked }
+            if link(move.source, destination) == 0 { return .linked }
         }
         guard [EXDEV, EPERM, EMLINK].contains(errno) else {
-            throw AudioCacheError.system("cannot link \(source) to", at: destination)
+            throw AudioCacheError.system("cannot link \(move.source) to", at: destination)
         }
-        guard let bytes = FileManager.default.contents(atPath: source) else {
-            throw AudioCacheError.system("cannot read", at: source)
+        guard let bytes = FileManager.default.contents(atPath: move.source) else {
+            throw AudioCacheError.system("cannot read", at: move.source)
         }
         try FileSystem.writeAtomically(destination, through: layout.temporaryFolder, bytes: Array(bytes))
         return .copied
     }
+
+    /// `transform` of every element, on every processor, in order. Synchronous file work that
+    /// waits on the disk (`stat`, `link`, `mkdir`) is what it is for.
+    private static func inParallel<Element: Sendable, Value: Sendable>(
+        _ elements: [Element],
+        _ transform: @escaping @Sendable (Element) -> Value
+    ) async -> [Value] {
+        let chunk = 4_096
+        let count = (elements.count + chunk - 1) / chunk
+        var values: [Value] = []
+        values.reserveCapacity(elements.count)
+        // Neither closure throws, so only cancellation could stop it; then what is done stays done.
+        try? await forEachInOrder(count: count, width: activeProcessorCount()) { index in
+            elements[index * chunk..<min(elements.count, (index + 1) * chunk)].map(transform)
+        } consume: { _, chunk in
+            values.append(contentsOf: chunk)
+        }
+        return values
+    }
+}
+
+/// What a merge reads of one input: its folder and its table.
+struct MergeSource: Sendable {
+    var layout: CacheLayout
+    var table: CacheTable
+}
+
+/// A key's entry so far in a merge: a record of an input (`input` ≥ 0) or of the merged cache
+/// itself (`input` = -1), with its slot in that cache's table.
+private struct Candidate {
+    var record: StoredRecord
+    var input: Int
+    var slot: Int
+
+    /// The candidate with the later last access and the larger access count of itself and
+    /// `other` (the same audio, seen twice).
+    func accessed(_ other: StoredRecord) -> Candidate {
+        var kept = self
+        let lastAccessed = max(record.lastAccessed, other.lastAccessed)
+        let accessCount = max(record.accessCount, other.accessCount)
+        guard lastAccessed != record.lastAccessed || accessCount != record.accessCount else { return kept }
+        kept.record.lastAccessed = lastAccessed
+        kept.record.accessCount = accessCount
+        kept.record.flags.insert(.accessChanged)
+        return kept
+    }
+}
+
+/// One input file a merge checks before writing anything.
+private struct FileCheck: Sendable {
+    var key: CacheKey
+    var path: String
+    var size: Int
+    var input: Int
+}
+
+/// One file a merge puts into the merged cache: from `source` to `path` under its root.
+private struct FileMove: Sendable {
+    var source: String
+    var path: String
+    var size: Int
+}
+
+private enum Placement: Sendable {
+    case linked, copied, present
+}
+
+/// What placing a merge's files did.
+private struct Placed {
+    var linked = 0
+    var copied = 0
+    /// The paths linked or copied, to remove when the merge fails.
+    var created: [String] = []
+    var error: AudioCacheError?
 }

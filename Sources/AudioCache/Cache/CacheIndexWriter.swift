@@ -13,26 +13,40 @@ enum CacheIndexWriter {
 
     /// Writes the index document through `write`, in pieces of about a megabyte.
     ///
-    /// Entries that have not changed since `table.document` was written are copied from it byte
-    /// for byte; the others are written from their full entries.
+    /// Entries that have not changed since the document their record points into was written
+    /// (`table.document`, or another cache's index a merge adopted) are copied from it byte for
+    /// byte; the others are written from their full entries.
     /// - Returns: Where each entry's object lies in the new document, by slot.
     static func writeDocument(
         header: CacheIndexHeader,
         table: CacheTable,
         to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
     ) throws(AudioCacheError) -> [(slot: Int, offset: Int, length: Int32)] {
-        if let document = table.document {
-            return try document.withBytes { old throws(AudioCacheError) in
-                try writeDocument(header: header, table: table, old: old, to: write)
-            }
+        let documents: [IndexDocument?] = [table.document] + table.foreignDocuments.map(Optional.some)
+        return try withBytes(of: documents[...], mapped: []) { documents throws(AudioCacheError) in
+            try writeDocument(header: header, table: table, documents: documents, to: write)
         }
-        return try writeDocument(header: header, table: table, old: nil, to: write)
+    }
+
+    /// Calls `body` with each of `documents` mapped (`nil` for none), in order.
+    private static func withBytes<R>(
+        of documents: ArraySlice<IndexDocument?>,
+        mapped: [UnsafeRawBufferPointer?],
+        _ body: ([UnsafeRawBufferPointer?]) throws(AudioCacheError) -> R
+    ) throws(AudioCacheError) -> R {
+        guard let first = documents.first else { return try body(mapped) }
+        guard let document = first else {
+            return try withBytes(of: documents.dropFirst(), mapped: mapped + [nil], body)
+        }
+        return try document.withBytes { bytes throws(AudioCacheError) in
+            try withBytes(of: documents.dropFirst(), mapped: mapped + [bytes], body)
+        }
     }
 
     private static func writeDocument(
         header: CacheIndexHeader,
         table: CacheTable,
-        old: UnsafeRawBufferPointer?,
+        documents: [UnsafeRawBufferPointer?],
         to write: (UnsafeRawBufferPointer) throws(AudioCacheError) -> Void
     ) throws(AudioCacheError) -> [(slot: Int, offset: Int, length: Int32)] {
         var writer = JSONWriter(capacity: 1 << 20, compact: true)
@@ -62,6 +76,7 @@ enum CacheIndexWriter {
             appendMemberName(key, to: &bytes)
             let start = written + bytes.count
             let record = table.records[slot]
+            let old = documents[Int(record.flags.document)]
             if let old, !table.needsWriting(slot), record.documentOffset + Int(record.documentLength) <= old.count {
                 bytes.append(
                     contentsOf: UnsafeRawBufferPointer(
@@ -114,7 +129,7 @@ enum CacheIndexWriter {
                 UnsafeRawBufferPointer(
                     rebasing: old[record.documentOffset..<record.documentOffset + Int(record.documentLength)]
                 ),
-                path: table.document?.path ?? "index.json"
+                path: table.document(of: record)?.path ?? "index.json"
             )
         else {
             return table.entry(slot)

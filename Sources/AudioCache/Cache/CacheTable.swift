@@ -19,6 +19,9 @@ struct CacheTable: Sendable {
     private(set) var strings = InternedStrings()
     /// The `index.json` the records' document offsets point into.
     private(set) var document: IndexDocument?
+    /// Other caches' `index.json` files that records merged in from them point into (document
+    /// number `n` is `foreignDocuments[n - 1]`) until the next snapshot copies them over.
+    private(set) var foreignDocuments: [IndexDocument] = []
     private(set) var totalSize = 0
 
     var count: Int { records.count }
@@ -52,6 +55,32 @@ struct CacheTable: Sendable {
     /// Adds a record read from a table file.
     mutating func put(_ record: StoredRecord) {
         insert(record)
+    }
+
+    /// Makes `document`, another cache's index, one that records may point into, and returns its
+    /// number (``StoredRecord/Flags/document``).
+    mutating func adopt(_ document: IndexDocument) -> UInt32 {
+        if let index = foreignDocuments.firstIndex(where: { $0 === document }) { return UInt32(index + 1) }
+        foreignDocuments.append(document)
+        return UInt32(foreignDocuments.count)
+    }
+
+    /// Adds or replaces an entry whose object lies in another cache's index, adopted as document
+    /// number `document`: `record` comes from that cache's table, its strings numbered by
+    /// `translation`.
+    mutating func put(foreign record: StoredRecord, document: UInt32, translation: inout StringTranslation) {
+        var record = record
+        record.voice = translation.number(record.voice, into: &strings)
+        record.language = translation.number(record.language, into: &strings)
+        record.mimeType = translation.number(record.mimeType, into: &strings)
+        record.audioFormat = translation.number(record.audioFormat, into: &strings)
+        record.provider = translation.number(record.provider, into: &strings)
+        record.model = translation.number(record.model, into: &strings)
+        record.outputFormat = translation.number(record.outputFormat, into: &strings)
+        record.voiceSettings = translation.number(record.voiceSettings, into: &strings)
+        record.flags.document = document
+        insert(record)
+        overlay[record.key] = nil
     }
 
     mutating func touch(_ key: CacheKey, lastAccessed: Int64, accessCount: Int) {
@@ -172,10 +201,17 @@ struct CacheTable: Sendable {
     func entry(_ slot: Int) -> CacheEntry? {
         let record = records[slot]
         var entry =
-            overlay[record.key] ?? document?.entry(at: record.documentOffset, length: Int(record.documentLength))
+            overlay[record.key]
+            ?? document(of: record)?.entry(at: record.documentOffset, length: Int(record.documentLength))
         entry?.lastAccessed = CacheTimestamp.date(milliseconds: record.lastAccessed)
         entry?.accessCount = record.accessCount
         return entry
+    }
+
+    /// The document the record's offset points into.
+    func document(of record: StoredRecord) -> IndexDocument? {
+        let number = Int(record.flags.document)
+        return number == 0 ? document : foreignDocuments[number - 1]
     }
 
     /// Whether the full entry in `slot` is held in memory.
@@ -195,13 +231,23 @@ struct CacheTable: Sendable {
             records[slot].documentOffset = offset
             records[slot].documentLength = length
             records[slot].flags.remove(.accessChanged)
+            records[slot].flags.document = 0
         }
         overlay.removeAll()
         self.document = document
+        foreignDocuments.removeAll()
     }
 }
 
 extension StoredRecord.Flags {
+    /// The document the record's offset points into: 0 for the cache's own `index.json`, `n` for
+    /// ``CacheTable/foreignDocuments`` `[n - 1]` (sixteen bits from bit 12, in memory only: a
+    /// snapshot sets every record back to 0 before the table file is written).
+    var document: UInt32 {
+        get { rawValue >> 12 & 0xFFFF }
+        set { self = Self(rawValue: rawValue & ~(0xFFFF << 12) | (newValue & 0xFFFF) << 12) }
+    }
+
     /// The container a canonical path was named after (three bits above the flags).
     var container: AudioContainer? {
         get {
@@ -212,6 +258,28 @@ extension StoredRecord.Flags {
             let index = newValue.flatMap { AudioContainer.allCases.firstIndex(of: $0) }.map { UInt32($0 + 1) } ?? 0
             self = Self(rawValue: rawValue & ~(0x7 << 8) | index << 8)
         }
+    }
+}
+
+/// Numbers another table's interned strings (``InternedStrings``) in this one, each once.
+struct StringTranslation {
+    private let source: InternedStrings
+    private var numbers: [UInt32?]
+
+    init(from source: InternedStrings) {
+        self.source = source
+        numbers = Array(repeating: nil, count: source.strings.count)
+    }
+
+    /// This table's number for the source's `number`.
+    mutating func number(_ number: UInt32, into strings: inout InternedStrings) -> UInt32 {
+        guard number != InternedStrings.emptyString, Int(number) < numbers.count else {
+            return strings.number(source.string(number))
+        }
+        if let known = numbers[Int(number)] { return known }
+        let translated = strings.number(source.string(number))
+        numbers[Int(number)] = translated
+        return translated
     }
 }
 
