@@ -59,23 +59,22 @@ extension AudioCacheCommand {
         func run() async throws {
             let (path, entry) = try await reportingErrors {
                 let audio = try readAudio()
-                let outputFormat = try outputFormat(of: audio)
+                // Refused before the cache is opened (or made).
+                _ = try CacheDirectory.recordingFormat(
+                    of: audio,
+                    declaredAs: format,
+                    location: SourceLocation(file: file)
+                )
                 let configuration = try cacheOptions.configuration()
-                let request = CacheDirectory.StoreRequest(
+                let recording = CacheDirectory.Recording(
                     text: text,
                     voiceID: voice,
                     language: language,
-                    rendering: RenderingDescription(
-                        provider: AudioSource.recorded.rawValue,
-                        modelID: model,
-                        outputFormat: outputFormat,
-                        text: text
-                    ),
-                    source: .recorded,
-                    isPinned: true
+                    format: format,
+                    modelID: model
                 )
                 return try await withCache(configuration, access: .readWrite) { cache in
-                    let entry = try await cache.store(audio, for: request)
+                    let entry = try await cache.importRecording(audio, recording, location: SourceLocation(file: file))
                     return (cache.filePath(of: entry), entry)
                 }
             }
@@ -100,29 +99,6 @@ extension AudioCacheCommand {
             }
             guard !data.isEmpty else { throw .badData(at: SourceLocation(file: file), "is empty") }
             return Array(data)
-        }
-
-        /// `--format`, or the format the file's header shows; checks that the two agree.
-        private func outputFormat(of audio: [UInt8]) throws(AudioCacheError) -> String {
-            let location = SourceLocation(file: file)
-            guard let container = AudioContainer.detect(audio, declaredAs: format ?? "") else {
-                throw .badData(
-                    at: location,
-                    format.map { "is not \($0) audio" }
-                        ?? "is not audio this tool recognises (WAV, MP3, Ogg, FLAC); give --format for headerless samples"
-                )
-            }
-            guard let format else { return container.rawValue }
-            let families: [AudioContainer: [String]] = [
-                .mp3: ["mp3"], .wav: ["wav"], .flac: ["flac"], .ogg: ["ogg", "opus", "vorbis"],
-            ]
-            if let prefixes = families[container], !prefixes.contains(where: { format.hasPrefix($0) }) {
-                throw .badData(
-                    at: location,
-                    "is \(container.rawValue) audio, not \(format); give the right --format or leave it out"
-                )
-            }
-            return format
         }
     }
 }

@@ -62,6 +62,9 @@ import Testing
             "member added to rendering": lambda d: put(entry(d)["rendering"], "seed", 1),
             "voice setting as a string": lambda d: put(entry(d)["rendering"]["voice_settings"], "stability", "high"),
             "hits as a float": lambda d: put(d["stats"], "hits", 1.5),
+            "review with an unknown verdict": lambda d: put(entry(d), "review",
+                                                           {"verdict": "maybe", "reviewed_at": "2026-01-01T00:00:00.000Z"}),
+            "review without a date": lambda d: put(entry(d), "review", {"verdict": "approved"}),
         }
         accepted = {
             "unknown members": lambda d: (put(d, "future", 1), put(d["stats"], "future", []),

@@ -108,6 +108,20 @@ struct CacheMergeTests {
         #expect(await merged.stats().voices.map(\.name).sorted() == ["de", "en", "es"])
     }
 
+    @Test("reviewers' verdicts and notes come along")
+    func reviewsAreKept() async throws {
+        try await cache("a", [("Uno", 1), ("Dos", 2)])
+        let input = try open("a")
+        let keys = await input.allRecords().map(\.key)
+        try await input.review(keys[0], verdict: .approved)
+        try await input.review(keys[1], verdict: .flagged, note: "demasiado rápido")
+        try await input.close()
+        let (_, entries) = try await merge(["a"])
+        #expect(entries.map(\.verdict) == [.approved, .flagged])
+        #expect(entries[1].review?.note == "demasiado rápido")
+        #expect(try await open("out", .readOnly).allRecords().map(\.verdict) == [.approved, .flagged])
+    }
+
     @Test("the same key with the same audio is kept once, with the later access and the larger count")
     func sameAudio() async throws {
         try await cache("a", [("Hola", 1)])

@@ -113,6 +113,11 @@ import Testing
         func status(of rendering: Rendering) -> RenderingStatus {
             rendering.text.hasPrefix("cached") ? .cached : rendering.text.hasPrefix("stale") ? .stale : .missing
         }
+
+        /// Cached renderings approved, stale ones flagged.
+        func verdicts(of renderings: RenderingList) -> [ReviewVerdict] {
+            renderings.map { [.cached: .approved, .stale: .flagged][status(of: $0)] ?? .unreviewed }
+        }
     }
 
     /// What `JSONEncoder` made of the document before `JSONWriter` replaced it.

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// An entry is **stale** when it exists but was rendered differently than the manifests now ask:
 /// another model than the phrase names, or (when given) another provider, output format or voice
-/// settings. Expired entries count as missing: a lookup would not return them.
+/// settings, or a reviewer flagged it for re-rendering. Expired entries count as missing: a lookup
+/// would not return them.
 public struct CacheDirectoryInventory: CacheInventory {
     /// What the next rendering would be asked for, beyond what the manifests say.
     public struct Expectation: Sendable, Hashable {
@@ -72,10 +73,25 @@ public struct CacheDirectoryInventory: CacheInventory {
         return statuses
     }
 
+    /// The verdict on each rendering's entry; empty when no entry has one.
+    /// - Parameter renderings: The renderings.
+    /// - Returns: One verdict per rendering, or none.
+    func verdicts(of renderings: RenderingList) -> [ReviewVerdict] {
+        guard table.records.contains(where: { $0.verdict != .unreviewed }) else { return [] }
+        return renderings.keys.map { key in
+            guard let slot = table.slot(of: key), !table.records[slot].isExpired(atMilliseconds: date) else {
+                return .unreviewed
+            }
+            return table.records[slot].verdict
+        }
+    }
+
     /// The status of the rendering the cache holds in `slot`, asked for with model `modelID`.
     private func status(ofSlot slot: Int, modelID: String?) -> RenderingStatus {
         let record = table.records[slot]
         guard !record.isExpired(atMilliseconds: date) else { return .missing }
+        // A reviewer asked for it to be rendered again, recording or not.
+        if record.flags.contains(.flagged) { return .stale }
         if record.flags.contains(.recorded) { return .cached }
         let strings = table.strings
         if let model = modelID ?? expectation.defaultModelID, strings.string(record.model) != model {

@@ -42,6 +42,8 @@ public struct CacheEntry: Sendable, Hashable {
     public var rendering: RenderingDescription
     /// What the provider said about the request (its ids and cost), when it said anything.
     public var response: ProviderResponse? = nil
+    /// A reviewer's verdict, or `nil` while the entry is unreviewed (``CacheDirectory/review(_:verdict:note:)``).
+    public var review: Review? = nil
 
     /// How many characters of the text ``text`` keeps.
     public static let displayTextLimit = 200

@@ -43,6 +43,7 @@ extension CacheIndexReader {
         var rendering: RenderingDescription?
         var fingerprint: SHA256Hash?
         var response: ProviderResponse?
+        var review: Review?
         var isFirst = true
         while let name = try scanner.nextField(&isFirst) {
             let valueStart = scanner.position
@@ -100,6 +101,8 @@ extension CacheIndexReader {
                 fingerprint = try readHash()
             } else if scanner.matches(name, "response") {
                 response = try readResponse()
+            } else if scanner.matches(name, "review") {
+                review = try readReview()
             } else {
                 try scanner.skipValue()
             }
@@ -140,8 +143,41 @@ extension CacheIndexReader {
             voiceID: voiceID,
             language: language,
             rendering: recorded,
-            response: response
+            response: response,
+            review: review
         )
+    }
+
+    /// Reads a `review` object; an unreviewed verdict is no review.
+    mutating func readReview() throws(AudioCacheError) -> Review? {
+        let start = scanner.position
+        guard scanner.kind == .object else { throw scanner.unexpected("a review object") }
+        try scanner.beginObject()
+        var verdict: ReviewVerdict?
+        var note: String?
+        var reviewedAt = Date(timeIntervalSince1970: 0)
+        var isFirst = true
+        while let name = try scanner.nextField(&isFirst) {
+            let valueStart = scanner.position
+            if scanner.matches(name, "verdict") {
+                let value = try readString()
+                guard let known = ReviewVerdict(rawValue: value) else {
+                    throw scanner.error(
+                        "unknown verdict \"\(value)\"; expected approved, flagged or unreviewed",
+                        at: valueStart
+                    )
+                }
+                verdict = known
+            } else if scanner.matches(name, "note") {
+                note = scanner.kind == .null ? try skipNull() : try readString()
+            } else if scanner.matches(name, "reviewed_at") {
+                reviewedAt = try readTimestamp()
+            } else {
+                try scanner.skipValue()
+            }
+        }
+        guard let verdict else { throw scanner.error("review has no verdict", at: start) }
+        return verdict == .unreviewed ? nil : Review(verdict: verdict, note: note, reviewedAt: reviewedAt)
     }
 
     /// Reads a `response` object.

@@ -205,6 +205,19 @@ enum CacheIndexWriter {
             }
             writer.endObject()
         }
+        if let review = entry.review {
+            writer.key("review")
+            writer.beginObject()
+            writer.key("verdict")
+            writer.string(review.verdict.rawValue)
+            if let note = review.note {
+                writer.key("note")
+                writer.string(note)
+            }
+            writer.key("reviewed_at")
+            writer.timestamp(review.reviewedAt)
+            writer.endObject()
+        }
         writer.endObject()
     }
 }

@@ -32,6 +32,8 @@ public struct CacheRecord: Sendable, Hashable {
     public var voiceID: String
     /// The language.
     public var language: String
+    /// A reviewer's verdict.
+    public var verdict: ReviewVerdict = .unreviewed
 }
 
 /// Strings that repeat across entries (voices, languages, formats, models), stored once and
@@ -98,6 +100,10 @@ struct StoredRecord: Sendable {
         static let canonicalPath = Flags(rawValue: 1 << 2)
         /// The access fields differ from those in `index.json`.
         static let accessChanged = Flags(rawValue: 1 << 3)
+        /// A reviewer approved the entry.
+        static let approved = Flags(rawValue: 1 << 4)
+        /// A reviewer flagged the entry for re-rendering.
+        static let flagged = Flags(rawValue: 1 << 5)
     }
 
     static let never = Int64.min
@@ -107,4 +113,8 @@ struct StoredRecord: Sendable {
     }
 
     var isPinned: Bool { flags.contains(.pinned) }
+
+    var verdict: ReviewVerdict {
+        flags.contains(.approved) ? .approved : flags.contains(.flagged) ? .flagged : .unreviewed
+    }
 }

@@ -15,6 +15,8 @@ extension CacheStats {
         }
         let rate = hitRate.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a"
         text += "Hit rate:  \(rate) (\(hits) hits, \(misses) misses since \(CacheTimestamp.string(since)))\n"
+        let unreviewed = entries - approvedEntries - flaggedEntries
+        text += "Reviews:   \(approvedEntries) approved, \(flaggedEntries) flagged, \(unreviewed) unreviewed\n"
         func table(_ title: String, _ column: String, _ groups: [Group]) {
             guard !groups.isEmpty else { return }
             text += "\n\(title)\n"

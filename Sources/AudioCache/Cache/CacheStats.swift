@@ -12,11 +12,20 @@ public struct CacheStats: Sendable, Hashable {
         public var bytes = 0
         /// Accesses recorded.
         public var accesses = 0
+        /// Entries a reviewer approved.
+        public var approved = 0
+        /// Entries a reviewer flagged for re-rendering.
+        public var flagged = 0
 
         mutating func add(_ record: StoredRecord) {
             entries += 1
             bytes += record.size
             accesses += record.accessCount
+            switch record.verdict {
+            case .approved: approved += 1
+            case .flagged: flagged += 1
+            case .unreviewed: break
+            }
         }
     }
 
@@ -46,6 +55,15 @@ public struct CacheStats: Sendable, Hashable {
     public var languages: [Group]
     /// The most accessed entries, most first.
     public var mostAccessed: [CacheEntry]
+
+    /// Entries approved by a reviewer.
+    public var approvedEntries: Int {
+        voices.reduce(0) { $0 + $1.approved }
+    }
+    /// Entries flagged for re-rendering by a reviewer.
+    public var flaggedEntries: Int {
+        voices.reduce(0) { $0 + $1.flagged }
+    }
 
     /// Hits over lookups, or `nil` before the first lookup.
     public var hitRate: Double? {

@@ -128,6 +128,11 @@ struct CacheTable: Sendable {
         var flags: StoredRecord.Flags = []
         if entry.isPinned { flags.insert(.pinned) }
         if entry.source == .recorded { flags.insert(.recorded) }
+        switch entry.verdict {
+        case .approved: flags.insert(.approved)
+        case .flagged: flags.insert(.flagged)
+        case .unreviewed: break
+        }
         if let container = AudioContainer.allCases.first(where: { entry.path.hasSuffix("." + $0.fileExtension) }),
             entry.path == CacheLayout.audioPath(key: entry.key, sha256: entry.sha256, container: container)
         {
@@ -183,7 +188,8 @@ struct CacheTable: Sendable {
             isPinned: record.isPinned,
             source: record.flags.contains(.recorded) ? .recorded : .tts,
             voiceID: strings[record.voice],
-            language: strings[record.language]
+            language: strings[record.language],
+            verdict: record.verdict
         )
     }
 

@@ -241,6 +241,8 @@ public struct PlanDocument: Sendable {
         language: String? = nil,
         voiceID: String? = nil
     ) {
+        writer.key("approved")
+        writer.int(counts.approved)
         writer.key("cached")
         writer.int(counts.cached)
         writer.key("characters")
@@ -251,6 +253,8 @@ public struct PlanDocument: Sendable {
         writer.int(counts.collisions)
         writer.key("duplicates")
         writer.int(counts.duplicates)
+        writer.key("flagged")
+        writer.int(counts.flagged)
         if let language {
             writer.key("language")
             writer.string(language)
@@ -371,6 +375,8 @@ public struct PlanDocument: Sendable {
         writer.string(rendering.status.rawValue)
         writer.key("text")
         writer.string(rendering.text)
+        writer.key("verdict")
+        writer.string(rendering.verdict.rawValue)
         writer.key("voice_id")
         writer.string(rendering.voiceID)
         writer.endObject()

@@ -8,6 +8,14 @@ struct StatsDocument: Encodable {
         var entries: Int
         var bytes: Int
         var accesses: Int
+        var approved: Int
+        var flagged: Int
+    }
+
+    struct Reviews: Encodable {
+        var approved: Int
+        var flagged: Int
+        var unreviewed: Int
     }
 
     struct Entry: Encodable {
@@ -37,6 +45,7 @@ struct StatsDocument: Encodable {
     /// `null` before the first lookup.
     var hitRate: OrNull<Double>
     var since: Date
+    var reviews: Reviews
     var voices: [Group]
     var languages: [Group]
     var mostAccessed: [Entry]
@@ -53,8 +62,22 @@ struct StatsDocument: Encodable {
         misses = stats.misses
         hitRate = OrNull(stats.hitRate)
         since = stats.since
+        reviews = Reviews(
+            approved: stats.approvedEntries,
+            flagged: stats.flaggedEntries,
+            unreviewed: stats.entries - stats.approvedEntries - stats.flaggedEntries
+        )
         func groups(_ groups: [CacheStats.Group]) -> [Group] {
-            groups.map { Group(name: $0.name, entries: $0.entries, bytes: $0.bytes, accesses: $0.accesses) }
+            groups.map {
+                Group(
+                    name: $0.name,
+                    entries: $0.entries,
+                    bytes: $0.bytes,
+                    accesses: $0.accesses,
+                    approved: $0.approved,
+                    flagged: $0.flagged
+                )
+            }
         }
         voices = groups(stats.voices)
         languages = groups(stats.languages)

@@ -11,6 +11,10 @@ protocol CacheInventory: Sendable {
     /// - Parameter renderings: The renderings.
     /// - Returns: One status per rendering.
     func statuses(of renderings: RenderingList) -> [RenderingStatus]
+
+    /// Reviewers' verdicts on what the cache holds for every rendering of a plan, in order; empty
+    /// when it holds none.
+    func verdicts(of renderings: RenderingList) -> [ReviewVerdict]
 }
 
 extension CacheInventory {
@@ -20,6 +24,9 @@ extension CacheInventory {
     func statuses(of renderings: RenderingList) -> [RenderingStatus] {
         renderings.map { status(of: $0) }
     }
+
+    /// None.
+    func verdicts(of renderings: RenderingList) -> [ReviewVerdict] { [] }
 }
 
 /// A cache with nothing in it: every rendering is missing. Used when the cache folder does not

@@ -75,6 +75,8 @@ public struct Rendering: Sendable, Hashable {
     public var firstSource: PhraseSource
     /// Whether the cache already holds this rendering.
     public var status: RenderingStatus
+    /// A reviewer's verdict on what the cache holds for this key.
+    public var verdict: ReviewVerdict = .unreviewed
 }
 
 /// Whether a rendering is in the cache.
@@ -83,7 +85,8 @@ public enum RenderingStatus: String, Sendable, Hashable, CaseIterable {
     case cached
     /// The cache does not hold this key.
     case missing
-    /// The cache holds this key, rendered differently than the manifests now ask (another model).
+    /// The cache holds this key, rendered differently than the manifests now ask (another model),
+    /// or a reviewer flagged it for re-rendering.
     case stale
 }
 
@@ -128,8 +131,12 @@ public struct PlanCounts: Sendable, Hashable {
     public var cached = 0
     /// Renderings the cache lacks.
     public var missing = 0
-    /// Renderings the cache holds in another form.
+    /// Renderings the cache holds in another form, or that a reviewer flagged.
     public var stale = 0
+    /// Renderings a reviewer approved.
+    public var approved = 0
+    /// Renderings a reviewer flagged for re-rendering (counted as stale too).
+    public var flagged = 0
     /// Characters of the missing and stale renderings: what a warm run would bill.
     public var charactersToFetch = 0
 
@@ -144,6 +151,8 @@ public struct PlanCounts: Sendable, Hashable {
         cached += other.cached
         missing += other.missing
         stale += other.stale
+        approved += other.approved
+        flagged += other.flagged
         charactersToFetch += other.charactersToFetch
     }
 }

@@ -231,6 +231,7 @@ struct PlanBuilder: Sendable {
         finished.groups = groups.elements
         finished.modelNames = models.elements
         finished.statuses = inventory.statuses(of: finished)
+        finished.verdicts = inventory.verdicts(of: finished)
         var counts = [PlanCounts](repeating: PlanCounts(), count: finished.groups.count)
         for (index, count) in phrasesPerGroup.enumerated() { counts[index].phrases = count }
         for index in finished.indices {
@@ -244,6 +245,13 @@ struct PlanBuilder: Sendable {
             case .stale: counts[group].stale += 1
             }
             if finished.statuses[index] != .cached { counts[group].charactersToFetch += characters }
+            if !finished.verdicts.isEmpty {
+                switch finished.verdicts[index] {
+                case .approved: counts[group].approved += 1
+                case .flagged: counts[group].flagged += 1
+                case .unreviewed: break
+                }
+            }
         }
         for index in collided { counts[Int(finished.groupIndices[Int(index)])].collisions += 1 }
         // A group whose phrases all belong to other shards is left out.

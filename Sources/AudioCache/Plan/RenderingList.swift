@@ -15,6 +15,8 @@ struct RenderingList: RandomAccessCollection, Sendable {
     var occurrenceCounts: [Int32] = []
     var firstSources: [Int32] = []
     var statuses: [RenderingStatus] = []
+    /// Reviewers' verdicts; empty when the cache holds none.
+    var verdicts: [ReviewVerdict] = []
     var groups: [GroupKey] = []
     var modelNames: [String] = []
     var occurrences = PlanOccurrences()
@@ -37,7 +39,8 @@ struct RenderingList: RandomAccessCollection, Sendable {
             characters: Int(characterCounts[position]),
             occurrences: Int(occurrenceCounts[position]),
             firstSource: occurrences.source(Int(firstSources[position])),
-            status: statuses[position]
+            status: statuses[position],
+            verdict: verdicts.isEmpty ? .unreviewed : verdicts[position]
         )
     }
 

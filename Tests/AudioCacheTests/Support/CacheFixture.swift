@@ -217,6 +217,17 @@ struct CacheFixture {
             try await cache.store(Self.audio(for: phrase, take: 1), for: phrase.request)
         }
         try await cache.store(Self.audio(for: Self.replaced, take: 2), for: Self.replaced.request)
+        // Two verdicts, so that the journal and the index carry reviews.
+        for (phrase, verdict, note) in [
+            (Self.phrases[1], ReviewVerdict.approved, nil), (Self.phrases[2], .flagged, "Stress on \"ΣΟΦΟΣ\"\n"),
+        ] {
+            let key = KeyScheme.md5TextVoiceLanguageV1.key(
+                text: phrase.stored,
+                voiceID: phrase.voice,
+                language: phrase.language
+            )
+            try await cache.review(key, verdict: verdict, note: note)
+        }
         let first = Self.phrases[0]
         _ = await cache.lookup(text: first.lookup, voice: first.voice, language: first.language)
         _ = await cache.lookup(text: Self.absent.lookup, voice: Self.absent.voice, language: Self.absent.language)

@@ -140,6 +140,7 @@ private struct RenderingEntry: Encodable {
     var characters: Int
     var occurrences: Int
     var status: RenderingStatus
+    var verdict: ReviewVerdict
     var firstSource: PhraseSource
 
     init(_ rendering: Rendering) {
@@ -151,11 +152,12 @@ private struct RenderingEntry: Encodable {
         characters = rendering.characters
         occurrences = rendering.occurrences
         status = rendering.status
+        verdict = rendering.verdict
         firstSource = rendering.firstSource
     }
 
     enum CodingKeys: String, CodingKey {
-        case key, text, language, characters, occurrences, status
+        case key, text, language, characters, occurrences, status, verdict
         case voiceID = "voice_id"
         case modelID = "model_id"
         case firstSource = "first_source"
@@ -195,7 +197,7 @@ extension PhraseSource: Codable {
 
 extension PlanCounts: Codable {
     enum CodingKeys: String, CodingKey {
-        case phrases, renderings, duplicates, collisions, characters, cached, missing, stale
+        case phrases, renderings, duplicates, collisions, characters, cached, missing, stale, approved, flagged
         case charactersToFetch = "characters_to_fetch"
     }
 
@@ -212,6 +214,8 @@ extension PlanCounts: Codable {
         try container.encode(cached, forKey: .cached)
         try container.encode(missing, forKey: .missing)
         try container.encode(stale, forKey: .stale)
+        try container.encode(approved, forKey: .approved)
+        try container.encode(flagged, forKey: .flagged)
         try container.encode(charactersToFetch, forKey: .charactersToFetch)
     }
 
@@ -229,6 +233,8 @@ extension PlanCounts: Codable {
         cached = try container.decode(Int.self, forKey: .cached)
         missing = try container.decode(Int.self, forKey: .missing)
         stale = try container.decode(Int.self, forKey: .stale)
+        approved = try container.decode(Int.self, forKey: .approved)
+        flagged = try container.decode(Int.self, forKey: .flagged)
         charactersToFetch = try container.decode(Int.self, forKey: .charactersToFetch)
     }
 }
