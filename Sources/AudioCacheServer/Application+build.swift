@@ -51,7 +51,12 @@ public func buildApplication(
     let management = router.group("api/audio-cache").add(
         middleware: AdminTokenMiddleware(token: configuration.adminToken)
     )
-    ManagementRoutes(source: source, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics).add(to: management)
+    ManagementRoutes(
+        source: source,
+        maxBodyBytes: configuration.maxBodyBytes,
+        maxUploadBytes: configuration.maxUploadBytes,
+        metrics: metrics
+    ).add(to: management)
     let flights = FlightRunner()
     let readThrough = provider.map { provider in
         ReadThrough(

@@ -8,6 +8,7 @@ import Hummingbird
 struct ManagementRoutes: Sendable {
     let source: CacheSource
     let maxBodyBytes: Int
+    let maxUploadBytes: Int
     let metrics: ServerMetrics
 
     func add(to group: RouterGroup<BasicRequestContext>) {
@@ -16,6 +17,9 @@ struct ManagementRoutes: Sendable {
         group.post("invalidate") { request, context in try await invalidate(request, context) }
         group.post("evict") { request, context in try await evict(request, context) }
         group.delete("entries/:key") { _, context in try await delete(context) }
+        group.get("entries") { request, _ in try await list(request) }
+        group.post("entries/:key/review") { request, context in try await review(request, context) }
+        group.put("entries/:key/recording") { request, context in try await upload(request, context) }
     }
 
     /// `GET /api/audio-cache/stats[?top=N]`: the document `audiocache stats --json` prints.
@@ -66,7 +70,7 @@ struct ManagementRoutes: Sendable {
     }
 
     /// Runs a change, answering 409 when the cache is open read-only (a replica).
-    private func writing<T>(_ change: () async throws -> T) async throws -> T {
+    func writing<T>(_ change: () async throws -> T) async throws -> T {
         do {
             return try await change()
         } catch let error as AudioCacheError where error.kind == .usage {
@@ -78,7 +82,7 @@ struct ManagementRoutes: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(
+    func decode<T: Decodable>(
         _ type: T.Type,
         _ request: Request,
         _ context: BasicRequestContext
@@ -192,7 +196,7 @@ private struct EvictBody: Decodable {
 }
 
 /// The fields of a JSON object body, refusing unknown ones and `null`s.
-private struct StrictFields {
+struct StrictFields {
     private struct Name: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

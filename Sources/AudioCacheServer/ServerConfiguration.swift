@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     /// The largest request body accepted, in bytes.
     public var maxBodyBytes: Int
+    /// The largest recording the review page may upload, in bytes.
+    public var maxUploadBytes: Int
     /// The longest text `/api/tts` accepts, in Unicode scalars (the manifests' limit by default).
     public var maxTextCharacters: Int
     /// How often access statistics are written to the journal while serving.
@@ -45,6 +47,7 @@ public struct ServerConfiguration: Sendable {
     ///   - port: The port; `0` for any free one.
     ///   - adminToken: The management routes' bearer token, or `nil` to refuse them all.
     ///   - maxBodyBytes: The largest request body, in bytes.
+    ///   - maxUploadBytes: The largest recording uploaded to replace an entry's audio, in bytes.
     ///   - maxTextCharacters: The longest text `/api/tts` accepts.
     ///   - flushInterval: How often access statistics are written.
     ///   - expireInterval: How often expired runtime entries are removed.
@@ -61,6 +64,7 @@ public struct ServerConfiguration: Sendable {
         port: Int = 8080,
         adminToken: String? = nil,
         maxBodyBytes: Int = 64 * 1024,
+        maxUploadBytes: Int = 50 << 20,
         maxTextCharacters: Int = ManifestLimits().maxTextCharacters,
         flushInterval: Duration = .seconds(10),
         expireInterval: Duration = .seconds(300),
@@ -77,6 +81,7 @@ public struct ServerConfiguration: Sendable {
         self.port = port
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         self.maxBodyBytes = maxBodyBytes
+        self.maxUploadBytes = maxUploadBytes
         self.maxTextCharacters = maxTextCharacters
         self.flushInterval = flushInterval
         self.expireInterval = expireInterval

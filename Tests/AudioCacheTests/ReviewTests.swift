@@ -89,6 +89,26 @@ struct ReviewTests {
         try await cache.close()
     }
 
+    @Test("listings follow stores, verdicts and removals, and search every word ignoring case")
+    func listing() async throws {
+        let cache = try open()
+        let hola = try await cache.store(AudioFixtures.wav(seed: 1), for: request("Hola Mundo"))
+        #expect(await cache.entries(matching: EntryQuery()).entries.map(\.text) == ["Hola Mundo"])
+        try await cache.store(AudioFixtures.wav(seed: 2), for: request("Adiós mundo cruel"))
+        #expect(await cache.entries(matching: EntryQuery()).entries.map(\.text) == ["Adiós mundo cruel", "Hola Mundo"])
+        #expect(
+            await cache.entries(matching: EntryQuery(text: "MUNDO adiós")).entries.map(\.text) == ["Adiós mundo cruel"]
+        )
+        #expect(await cache.entries(matching: EntryQuery(text: "mundo hola")).total == 1)
+        try await cache.review(hola.key, verdict: .approved)
+        #expect(await cache.entries(matching: EntryQuery(verdict: .approved)).entries.map(\.key) == [hola.key])
+        try await cache.invalidate(.key(hola.key))
+        let left = await cache.entries(matching: EntryQuery(), offset: 0, limit: 10)
+        #expect(left.total == 1 && left.entries.map(\.text) == ["Adiós mundo cruel"])
+        #expect(await cache.entries(matching: EntryQuery(), offset: 1, limit: 10).entries.isEmpty)
+        try await cache.close()
+    }
+
     @Test("an unknown key, a note too long and a read-only cache are refused")
     func refusals() async throws {
         let cache = try open()

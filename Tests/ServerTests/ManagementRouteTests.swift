@@ -18,6 +18,9 @@ struct ManagementRouteTests {
             (.POST, "/api/audio-cache/invalidate", "{\"voice_id\": \"es\"}"),
             (.POST, "/api/audio-cache/evict", "{}"),
             (.DELETE, "/api/audio-cache/entries/\(key)", nil),
+            (.GET, "/api/audio-cache/entries?q=hola", nil),
+            (.POST, "/api/audio-cache/entries/\(key)/review", #"{"verdict": "approved"}"#),
+            (.PUT, "/api/audio-cache/entries/\(key)/recording", "RIFF"),
         ]
     }
 

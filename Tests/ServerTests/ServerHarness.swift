@@ -98,14 +98,16 @@ func send(
     _ method: HTTPMethod = .GET,
     _ url: String,
     headers: [(String, String)] = [],
-    body: String? = nil
+    body: String? = nil,
+    bytes: [UInt8]? = nil,
+    contentType: String = "application/json"
 ) async throws -> Exchange {
     var request = HTTPClientRequest(url: url)
     request.method = method
     for (name, value) in headers { request.headers.add(name: name, value: value) }
-    if let body {
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: body))
+    if let payload = bytes ?? body.map({ Array($0.utf8) }) {
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(bytes: payload))
     }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     let bytes = try await response.body.collect(upTo: 64 << 20)

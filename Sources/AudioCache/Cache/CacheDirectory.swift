@@ -73,6 +73,8 @@ public actor CacheDirectory {
     /// Audio files no entry names any more, deleted after the next index document is written.
     var garbage: [String] = []
     private var isClosed = false
+    /// What listings and searches keep between calls (``entries(matching:offset:limit:)``).
+    var listing = EntryListing()
 
     /// What opening a cache found.
     public struct OpenReport: Sendable, Hashable {

@@ -55,6 +55,11 @@ struct InternedStrings: Sendable {
         return number
     }
 
+    /// The number of `text` if it has one.
+    func existingNumber(_ text: String) -> UInt32? {
+        text.isEmpty ? Self.emptyString : numbers[Array(text.utf8)]
+    }
+
     /// The string of a number; `nil` for 0.
     func string(_ number: UInt32) -> String? {
         if number == Self.emptyString { return "" }

@@ -23,6 +23,8 @@ struct CacheTable: Sendable {
     /// number `n` is `foreignDocuments[n - 1]`) until the next snapshot copies them over.
     private(set) var foreignDocuments: [IndexDocument] = []
     private(set) var totalSize = 0
+    /// Changes whenever a slot is added or removed (not when a record is replaced in its slot).
+    private(set) var slotRevision = 0
 
     var count: Int { records.count }
 
@@ -100,6 +102,7 @@ struct CacheTable: Sendable {
             slots[records[slot].key] = slot
         }
         records.removeLast()
+        slotRevision &+= 1
         overlay[key] = nil
         totalSize -= removed.size
         return removed
@@ -120,6 +123,7 @@ struct CacheTable: Sendable {
         } else {
             slots[record.key] = records.count
             records.append(record)
+            slotRevision &+= 1
             totalSize += record.size
         }
     }

@@ -215,6 +215,18 @@ enum FileSystem {
         return SHA256Hash(digest: hasher.finalize())
     }
 
+    /// Up to `count` bytes from the start of a file; `nil` when it cannot be read.
+    static func head(of path: String, count: Int) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, 0) }
+        guard read >= 0 else { return nil }
+        bytes.removeLast(count - read)
+        return bytes
+    }
+
     private static func temporaryName(for path: String) -> String {
         let name = path.split(separator: "/").last.map(String.init) ?? "file"
         return ".\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
