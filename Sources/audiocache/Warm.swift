@@ -226,8 +226,10 @@ extension AudioCacheCommand {
             let interrupts = InterruptHandler()
             let task = Task { await warmer.warm(plan, progress: { progress.update($0) }) }
             interrupts.onFirst { task.cancel() }
+            // Kept until the command ends: a second interrupt while the cache closes still quits
+            // at once with 130, rather than killing the process by the signal.
+            defer { interrupts.stop() }
             let result = await task.value
-            interrupts.stop()
             progress.finish()
             do {
                 try await cache.close()

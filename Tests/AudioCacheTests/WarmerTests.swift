@@ -74,6 +74,15 @@ struct WarmerTests {
             #expect(Array(bytes) == FakeSpeechProvider.audio(for: request))
         }
         #expect(report.charactersBilled == "BienvenidoPulse unoHello thereGoodbye".unicodeScalars.count)
+        #expect(report.charactersBilledByVoice == ["es": 19, "en-us": 18])
+        // The cache keeps the last report, for the review page.
+        let kept = try #require(cache.lastWarmReport())
+        let document = try #require(try JSONSerialization.jsonObject(with: kept) as? [String: Any])
+        let characters = try #require(document["characters"] as? [String: Any])
+        #expect(
+            (characters["billed_by_voice"] as? [[String: Any]])?.map { "\($0["voice_id"]!)=\($0["characters"]!)" }
+                == ["en-us=18", "es=19"]
+        )
 
         let again = FakeSpeechProvider()
         let (second, _) = try await warm(again)

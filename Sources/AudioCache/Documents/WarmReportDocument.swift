@@ -5,9 +5,17 @@ import Foundation
 struct WarmReportDocument: Encodable {
     struct Characters: Encodable {
         var billed: Int
+        /// By voice id (an array: voice ids are data, not member names); only voices something was
+        /// billed for, sorted.
+        var billedByVoice: [VoiceCharacters]
         /// `null` when none was set.
         var budget: OrNull<Int>
         var toRender: Int
+    }
+
+    struct VoiceCharacters: Encodable {
+        var voiceID: String
+        var characters: Int
     }
 
     struct Counts: Encodable {
@@ -82,6 +90,9 @@ struct WarmReportDocument: Encodable {
         durationSeconds = DocumentEncoding.rounded(report.durationSeconds)
         characters = Characters(
             billed: report.charactersBilled,
+            billedByVoice: report.charactersBilledByVoice
+                .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+                .map { VoiceCharacters(voiceID: $0.key, characters: $0.value) },
             budget: OrNull(report.characterBudget),
             toRender: report.charactersToRender
         )

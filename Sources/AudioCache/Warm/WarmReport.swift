@@ -72,6 +72,8 @@ public struct WarmReport: Sendable, Hashable {
     public var charactersToRender = 0
     /// Characters the provider billed.
     public var charactersBilled = 0
+    /// Characters the provider billed, per voice.
+    public var charactersBilledByVoice: [String: Int] = [:]
     /// The character budget, if one was set.
     public var characterBudget: Int?
     /// Requests sent, retries included.

@@ -158,7 +158,10 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
                 let feedback = AttemptFeedback(providerConcurrencyLimit: audio.maximumConcurrentRequests)
                 return AttemptCompletion(feedback: feedback) { () throws(SpeechProviderError) in
                     try await Self.store(audio, of: rendering, in: cache)
-                    state.withLock { $0.billed += audio.billedCharacters }
+                    state.withLock {
+                        $0.billed += audio.billedCharacters
+                        $0.billedByVoice[rendering.voiceID, default: 0] += audio.billedCharacters
+                    }
                 }
             },
             finished: { [logger] job, outcome in
@@ -202,6 +205,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         let final = state.withLock { $0 }
         report.requests = final.requests
         report.charactersBilled = final.billed
+        report.charactersBilledByVoice = final.billedByVoice
         report.retries = summary.retries
         report.maxInFlight = summary.maxInFlight
         report.stoppedBy = summary.stoppedBy
@@ -271,6 +275,8 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         } else if !report.failures.isEmpty {
             report.outcome = .incomplete
         }
+        // For the review page's statistics: what the last run billed and what failed.
+        try? await cache.keepLastWarmReport(report)
         return report
     }
 
@@ -338,6 +344,7 @@ public struct Warmer<Provider: SpeechProvider, C: Clock<Duration>>: Sendable {
         var done = 0
         var failed = 0
         var billed = 0
+        var billedByVoice: [String: Int] = [:]
         var requests = 0
     }
 }
