@@ -80,6 +80,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            // The review page, served from the binary (no files to install, works offline).
+            resources: [
+                .embedInCode("Review/index.html"),
+                .embedInCode("Review/review.css"),
+                .embedInCode("Review/review.js"),
             ]
         ),
         .executableTarget(

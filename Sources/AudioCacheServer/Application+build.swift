@@ -57,6 +57,7 @@ public func buildApplication(
         maxUploadBytes: configuration.maxUploadBytes,
         metrics: metrics
     ).add(to: management)
+    ReviewPage.add(to: router, management: management, source: source)
     let flights = FlightRunner()
     let readThrough = provider.map { provider in
         ReadThrough(

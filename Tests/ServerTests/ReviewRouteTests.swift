@@ -161,6 +161,29 @@ struct ReviewRouteTests {
         #expect(stored.source == .recorded && stored.isPinned && stored.size == recording.count)
     }
 
+    @Test(
+        "the page and its files come from the binary, with a policy that allows only them; the report is 404 until a warm keeps one"
+    )
+    func page() async throws {
+        let served = try ServedCache()
+        try await withServer(cache: served.cache, adminToken: Self.token) { base in
+            let page = try await send(.GET, base + "/")
+            #expect(page.status == 200 && page.headers["content-type"] == "text/html; charset=utf-8")
+            #expect(page.headers["content-security-policy"]?.hasPrefix("default-src 'self'") == true)
+            let html = String(decoding: page.body, as: UTF8.self)
+            #expect(html.contains(#"<script src="/review/review.js" defer></script>"#))
+            #expect(!html.contains("http://") && !html.contains("https://"))  // nothing from elsewhere
+            let script = try await send(.GET, base + "/review/review.js")
+            #expect(script.status == 200 && script.headers["content-type"] == "text/javascript; charset=utf-8")
+            #expect(String(decoding: script.body, as: UTF8.self).contains(#"const TOKEN_KEY = "audiocache.token";"#))
+            #expect(try await send(.GET, base + "/review/review.css").status == 200)
+            #expect(try await send(.POST, base + "/").status == 405)
+            let none = try await send(.GET, base + "/api/audio-cache/report", headers: Self.bearer)
+            #expect(none.status == 404)
+            #expect(try await send(.GET, base + "/api/audio-cache/report").status == 401)
+        }
+    }
+
     @Test("a read-only server lists entries but refuses verdicts and uploads with 409")
     func readOnly() async throws {
         let writer = try ServedCache()
