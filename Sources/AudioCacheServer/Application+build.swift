@@ -112,7 +112,8 @@ public func buildApplication(
             flushInterval: configuration.flushInterval,
             expireInterval: configuration.expireInterval,
             metrics: metrics,
-            logger: logger
+            logger: logger,
+            preparesListing: configuration.adminToken != nil
         ),
         // After the maintenance service, so that it shuts down before it: flights end (and are
         // stored) before the cache is closed.

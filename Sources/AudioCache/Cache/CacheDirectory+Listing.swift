@@ -29,6 +29,12 @@ public struct EntryPage: Sendable {
 }
 
 extension CacheDirectory {
+    /// Reads what listings need (every entry's text) ahead of the first listing, so that it is as
+    /// quick as the next ones: what `audiocache serve` does once the index is loaded.
+    public func prepareListing() {
+        listing.update(from: table)
+    }
+
     /// A page of the entries matching `query`, ordered by voice, language, text and key: what the
     /// review page lists. Counts no access.
     ///
@@ -51,15 +57,14 @@ extension CacheDirectory {
         var total = 0
         var page: [Int] = []
         let wanted = offset..<offset + max(0, limit)
-        for slot in listing.order {
+        for (position, slot) in listing.order.enumerated() {
             let record = table.records[slot]
             if let voice, record.voice != voice { continue }
             if let language, record.language != language { continue }
             if let verdict = query.verdict, record.verdict != verdict { continue }
-            if !words.isEmpty, let text = listing.texts[record.key],
-                !words.allSatisfy({ EntryListing.contains(text, $0) })
-            {
-                continue
+            if !words.isEmpty {
+                let text = listing.orderedTexts[position]
+                guard words.allSatisfy({ EntryListing.contains(text, $0) }) else { continue }
             }
             if wanted.contains(total) { page.append(slot) }
             total += 1
@@ -69,21 +74,24 @@ extension CacheDirectory {
 }
 
 /// The texts of a cache's entries, lowercased, by key, and the order of its slots for listings.
+///
+/// Searching a listing of 100,000 entries reads each text once per query: the texts are kept in
+/// listing order beside the slots, and compared byte for byte (Benchmarks/README.md, the review
+/// page: `firstRange(of:)` and a dictionary look-up per entry took 0.7 s a search).
 struct EntryListing: Sendable {
     /// Each key's text, lowercased, as UTF-8.
-    private(set) var texts: [CacheKey: [UInt8]] = [:]
+    private var texts: [CacheKey: [UInt8]] = [:]
     /// Every slot, by voice, language, text and key.
     private(set) var order: [Int] = []
+    /// The text of each slot of ``order``, at the same position.
+    private(set) var orderedTexts: [[UInt8]] = []
     private var revision = -1
 
     /// Catches up with `table`: reads the texts of keys not seen yet and sorts the slots again
     /// when slots were added or removed.
     mutating func update(from table: CacheTable) {
         guard revision != table.slotRevision || order.count != table.count else { return }
-        let missing = table.records.indices.filter { texts[table.records[$0].key] == nil }
-        for slot in missing {
-            texts[table.records[slot].key] = Array((table.entry(slot)?.text ?? "").lowercased().utf8)
-        }
+        readTexts(missingFrom: table)
         // Keys removed long ago go once they are half of what is kept.
         if texts.count > 2 * table.count + 1_024 {
             let keys = Set(table.records.map(\.key))
@@ -98,21 +106,73 @@ struct EntryListing: Sendable {
             rank[number] = position
         }
         let records = table.records
+        let voices = records.map { rank[$0.voice, default: 0] }
+        let languages = records.map { rank[$0.language, default: 0] }
+        let slotTexts = records.map { texts[$0.key] ?? [] }
         order = records.indices.sorted { a, b in
-            let (left, right) = (records[a], records[b])
-            if left.voice != right.voice { return rank[left.voice, default: 0] < rank[right.voice, default: 0] }
-            if left.language != right.language {
-                return rank[left.language, default: 0] < rank[right.language, default: 0]
-            }
-            let (leftText, rightText) = (texts[left.key] ?? [], texts[right.key] ?? [])
-            if leftText != rightText { return leftText.lexicographicallyPrecedes(rightText) }
-            return left.key < right.key
+            if voices[a] != voices[b] { return voices[a] < voices[b] }
+            if languages[a] != languages[b] { return languages[a] < languages[b] }
+            if slotTexts[a] != slotTexts[b] { return slotTexts[a].lexicographicallyPrecedes(slotTexts[b]) }
+            return records[a].key < records[b].key
         }
+        orderedTexts = order.map { slotTexts[$0] }
         revision = table.slotRevision
     }
 
-    /// Whether `text` contains `word`, byte for byte.
+    /// Reads the texts of the keys not seen yet: from the mapped `index.json` in one pass where
+    /// the entries are there, one by one for those held in memory.
+    private mutating func readTexts(missingFrom table: CacheTable) {
+        let missing = table.records.indices.filter { texts[table.records[$0].key] == nil }
+        guard !missing.isEmpty else { return }
+        var rest: [Int] = []
+        if let document = table.document {
+            let path = document.path
+            let found = try? document.withBytes { bytes throws(AudioCacheError) in
+                var found: [(CacheKey, [UInt8])] = []
+                found.reserveCapacity(missing.count)
+                for slot in missing {
+                    let record = table.records[slot]
+                    let end = record.documentOffset + Int(record.documentLength)
+                    guard record.flags.document == 0, record.documentOffset >= 0, !table.needsOverlay(slot),
+                        end <= bytes.count,
+                        let text = CacheIndexReader.readText(
+                            UnsafeRawBufferPointer(rebasing: bytes[record.documentOffset..<end]),
+                            path: path
+                        )
+                    else {
+                        rest.append(slot)
+                        continue
+                    }
+                    found.append((record.key, Array(text.lowercased().utf8)))
+                }
+                return found
+            }
+            for (key, text) in found ?? [] { texts[key] = text }
+            if found == nil { rest = missing }
+        } else {
+            rest = missing
+        }
+        for slot in rest {
+            texts[table.records[slot].key] = Array((table.entry(slot)?.text ?? "").lowercased().utf8)
+        }
+    }
+
+    /// Whether `text` contains `word`, byte for byte (UTF-8 is self-synchronizing, so a match of
+    /// bytes is a match of characters).
     static func contains(_ text: [UInt8], _ word: [UInt8]) -> Bool {
-        word.isEmpty || text.firstRange(of: word) != nil
+        guard let first = word.first else { return true }
+        guard text.count >= word.count else { return false }
+        return text.withUnsafeBufferPointer { text in
+            word.withUnsafeBufferPointer { word in
+                guard let start = text.baseAddress, let wanted = word.baseAddress else { return false }
+                var index = 0
+                let last = text.count - word.count
+                while index <= last {
+                    if text[index] == first && memcmp(start + index, wanted, word.count) == 0 { return true }
+                    index += 1
+                }
+                return false
+            }
+        }
     }
 }

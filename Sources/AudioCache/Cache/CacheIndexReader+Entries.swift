@@ -180,6 +180,22 @@ extension CacheIndexReader {
         return verdict == .unreviewed ? nil : Review(verdict: verdict, note: note, reviewedAt: reviewedAt)
     }
 
+    /// Reads an entry object's `text` and skips the rest.
+    mutating func readText() throws(AudioCacheError) -> String? {
+        guard scanner.kind == .object else { throw scanner.unexpected("an entry object") }
+        try scanner.beginObject()
+        var text: String?
+        var isFirst = true
+        while let name = try scanner.nextField(&isFirst) {
+            if scanner.matches(name, "text") {
+                text = try readString()
+            } else {
+                try scanner.skipValue()
+            }
+        }
+        return text
+    }
+
     /// Reads a `response` object.
     mutating func readResponse() throws(AudioCacheError) -> ProviderResponse {
         guard scanner.kind == .object else { throw scanner.unexpected("a response object") }
