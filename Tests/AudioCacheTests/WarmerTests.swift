@@ -90,6 +90,24 @@ struct WarmerTests {
         #expect(second.alreadyCached == 4 && second.rendered == 0 && second.exitCode == 0)
     }
 
+    @Test("a flagged entry is rendered again by the next warm, unless stale entries are kept")
+    func flaggedEntriesAreRenderedAgain() async throws {
+        _ = try await warm(FakeSpeechProvider())
+        let welcome = KeyScheme.md5TextVoiceLanguageV1.key(text: "bienvenido", voiceID: "es", language: "es")
+        let cache = try CacheDirectory(configuration: CacheConfiguration(directory: root))
+        try await cache.review(welcome, verdict: .flagged, note: "mal acentuado")
+        try await cache.close()
+
+        let kept = FakeSpeechProvider()
+        let (keeping, _) = try await warm(kept, keepStale: true)
+        #expect(kept.requests.isEmpty && keeping.staleKept == 1)
+
+        let again = FakeSpeechProvider()
+        let (report, rewarmed) = try await warm(again)
+        #expect(again.requests.map(\.key) == [welcome] && report.rendered == 1)
+        #expect(await rewarmed.entry(for: welcome)?.verdict == .unreviewed)
+    }
+
     @Test("passing errors are retried; a phrase that keeps failing is reported with all its sources")
     func retriesAndFailures() async throws {
         let provider = FakeSpeechProvider { request, attempt in

@@ -50,6 +50,9 @@ struct CacheBundleTests {
     func reproducible(name: String) async throws {
         let cache = try openCache()
         let entries = try await store(["Hola", "Adiós", "Buenos días"], in: cache)
+        // Reviewers' verdicts travel with the bundle.
+        try await cache.review(entries[0].key, verdict: .approved)
+        try await cache.review(entries[1].key, verdict: .flagged, note: "muy rápido")
         let first = try await CacheBundle.write(cache, to: root + "/1-" + name)
         let second = try await CacheBundle.write(cache, to: root + "/2-" + name)
         try await cache.close()
@@ -62,6 +65,8 @@ struct CacheBundleTests {
         #expect(extracted.checksumChecked && extracted.files == 5)
         let unpacked = try openCache("out", .readOnly)
         #expect(await unpacked.allEntries().map(\.sha256) == entries.sorted { $0.key < $1.key }.map(\.sha256))
+        #expect(await unpacked.entry(for: entries[0].key)?.verdict == .approved)
+        #expect(await unpacked.entry(for: entries[1].key)?.review?.note == "muy rápido")
         #expect(try await unpacked.verify().isClean)
     }
 
