@@ -99,14 +99,9 @@ struct CacheIndexReader {
     /// - Returns: The entry.
     /// - Throws: ``AudioCacheError`` when the bytes are not a valid entry.
     static func readEntry(_ bytes: UnsafeRawBufferPointer, path: String) throws(AudioCacheError) -> CacheEntry {
-        guard let raw = bytes.baseAddress else { throw .badData(at: SourceLocation(file: path), "empty entry") }
-        var reader = Self(
-            base: raw.assumingMemoryBound(to: UInt8.self),
-            count: bytes.count,
-            path: path,
-            countsLines: false
-        )
-        reader.scanner.skipWhitespace()
+        guard var reader = objectReader(bytes, path: path) else {
+            throw .badData(at: SourceLocation(file: path), "empty entry")
+        }
         return try reader.readEntry()
     }
 
@@ -114,6 +109,12 @@ struct CacheIndexReader {
     /// read of every entry (a whole entry takes three times as long).
     /// - Returns: The text, or `nil` when the bytes are not an entry object or it has no text.
     static func readText(_ bytes: UnsafeRawBufferPointer, path: String) -> String? {
+        guard var reader = objectReader(bytes, path: path) else { return nil }
+        return try? reader.readText()
+    }
+
+    /// A reader at the start of the one object in `bytes`; `nil` for no bytes.
+    private static func objectReader(_ bytes: UnsafeRawBufferPointer, path: String) -> Self? {
         guard let raw = bytes.baseAddress else { return nil }
         var reader = Self(
             base: raw.assumingMemoryBound(to: UInt8.self),
@@ -122,7 +123,7 @@ struct CacheIndexReader {
             countsLines: false
         )
         reader.scanner.skipWhitespace()
-        return try? reader.readText()
+        return reader
     }
 
     /// The number of line feeds in `count` bytes at `base`.
