@@ -229,6 +229,32 @@ class ReviewPageTest(unittest.TestCase):
         self.assertTrue(any(title.startswith("Characters billed by the last warm") for title in titles), titles)
         self.assertGreaterEqual(len(stats.find_elements(By.CSS_SELECTOR, ".bar")), 4)
 
+    def test_8b_the_page_fits_a_phone_and_works_from_the_keyboard(self):
+        self.driver.find_element(By.ID, "show-entries").click()
+        self.driver.set_window_size(390, 844)
+        try:
+            self.until(lambda: len(self.entries()) == len(PHRASES), "the entries are not listed")
+            width = self.driver.execute_script(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            self.assertLessEqual(width[0], width[1], "the page scrolls sideways on a phone")
+            # Every control has a name a screen reader can say.
+            unnamed = self.driver.execute_script(
+                "return [...document.querySelectorAll('input, select, button')].filter(e => e.offsetParent !== null"
+                " && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())"
+                ".map(e => e.outerHTML)")
+            self.assertEqual(unnamed, [])
+            # Tab reaches the search field from the top of the page.
+            self.driver.find_element(By.TAG_NAME, "body").click()
+            reached = False
+            for _ in range(10):
+                webdriver.ActionChains(self.driver).send_keys(Keys.TAB).perform()
+                if self.driver.switch_to.active_element.get_attribute("id") == "q":
+                    reached = True
+                    break
+            self.assertTrue(reached, "Tab does not reach the search field")
+        finally:
+            self.driver.set_window_size(1280, 900)
+
     def test_9_the_verdicts_are_in_the_index_after_shutdown(self):
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait(timeout=30), 0)
