@@ -224,7 +224,7 @@ public enum CacheExport {
         of cache: CacheDirectory
     ) async -> [(CacheEntry, String, String)] {
         await cache.allEntries().map { entry in
-            (entry, cache.root + "/" + entry.path, URL(fileURLWithPath: entry.path).pathExtension.lowercased())
+            (entry, cache.filePath(of: entry), URL(fileURLWithPath: entry.path).pathExtension.lowercased())
         }
     }
 
@@ -235,8 +235,8 @@ public enum CacheExport {
             && !name.unicodeScalars.contains("\0") && name.utf8.count <= 255
     }
 
-    /// Hard-links `source` at `destination` (copying it when the two are on different file
-    /// systems), replacing what was there.
+    /// Hard-links `source` at `destination` (copying it, written atomically, when the two are on
+    /// different file systems), replacing what was there.
     private static func place(
         _ source: String,
         at destination: String,
@@ -245,21 +245,8 @@ public enum CacheExport {
     )
         throws(AudioCacheError)
     {
-        let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw AudioCacheError(.io, at: SourceLocation(file: folder), "cannot create folder: \(error)")
-        }
-        unlink(destination)
-        if link(source, destination) == 0 {
+        if try FileSystem.linkOrCopy(source, to: destination, size: size, replacing: true) == .linked {
             report.linked += 1
-        } else {
-            do {
-                try FileManager.default.copyItem(atPath: source, toPath: destination)
-            } catch {
-                throw AudioCacheError(.io, at: SourceLocation(file: destination), "cannot copy \(source): \(error)")
-            }
         }
         report.files += 1
         report.bytes += size

@@ -225,7 +225,9 @@ struct CacheBundleTests {
 
     @Test("a zip with an escaping name or a symbolic link is refused")
     func refusesUnsafeZipEntries() throws {
-        for (name, type) in [("../evil.txt", Entry.EntryType.file), ("link", .symlink)] {
+        for (name, type, message) in [
+            ("../evil.txt", Entry.EntryType.file, "would land outside"), ("link", .symlink, "symbolic link"),
+        ] {
             let path = root + "/evil.zip"
             try? FileManager.default.removeItem(atPath: path)
             let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
@@ -241,6 +243,7 @@ struct CacheBundleTests {
             }
             let error = #expect(throws: AudioCacheError.self) { try CacheBundle.extract(path, into: root + "/out") }
             #expect(error?.kind == .badData, "\(name)")
+            #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
             #expect(!FileManager.default.fileExists(atPath: root + "/out"))
             #expect(!FileManager.default.fileExists(atPath: root + "/evil.txt"))
         }

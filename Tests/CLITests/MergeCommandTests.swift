@@ -323,7 +323,7 @@ import Testing
             "import", "take.wav", "--text", "Hola", "--voice", "es", "--language", "es", "--cache", "cache",
         ])
         #expect(imported.status == 0)
-        try folder.write("evil/a.csv", "text,voice_id,language,id\nHola,es,es,../../escape\n")
+        try folder.write("evil/a.csv", "text,voice_id,language,id\nHola,es,es,../../../escape\n")
         let result = try await run(arguments)
         #expect(result.status == status, "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")

@@ -34,48 +34,46 @@ public struct CacheDiff: Sendable {
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && rerendered.isEmpty }
 
     /// Compares the entries of two caches by key and audio (SHA-256); dates, access counts and
-    /// file names are not compared.
+    /// file names are not compared. Entries are compared by their records; only those that differ
+    /// are read back whole (for their texts and rendering fingerprints).
     /// - Parameters:
     ///   - before: The first cache (the older one, say).
     ///   - after: The second cache.
     /// - Returns: What was added, removed and re-rendered from `before` to `after`.
     public static func between(_ before: CacheDirectory, _ after: CacheDirectory) async -> CacheDiff {
-        let old = await before.allEntries()
-        let new = await after.allEntries()
+        let old = await before.allRecords()
+        let new = await after.allRecords()
         var diff = CacheDiff()
-        func item(_ entry: CacheEntry, before: SHA256Hash?, after: SHA256Hash?, renderingChanged: Bool = false) -> Item
-        {
+        func item(_ entry: CacheEntry?, _ record: CacheRecord, before: SHA256Hash?, after: SHA256Hash?) -> Item {
             Item(
-                key: entry.key,
-                voiceID: entry.voiceID,
-                language: entry.language,
-                text: entry.text,
+                key: record.key,
+                voiceID: record.voiceID,
+                language: record.language,
+                text: entry?.text ?? "",
                 before: before,
                 after: after,
-                renderingChanged: renderingChanged
+                renderingChanged: false
             )
         }
         // Both lists are in key order: walk them together.
         var (i, j) = (0, 0)
         while i < old.count || j < new.count {
             if j == new.count || (i < old.count && old[i].key < new[j].key) {
-                diff.removed.append(item(old[i], before: old[i].sha256, after: nil))
+                let entry = await before.entry(for: old[i].key)
+                diff.removed.append(item(entry, old[i], before: old[i].sha256, after: nil))
                 i += 1
             } else if i == old.count || new[j].key < old[i].key {
-                diff.added.append(item(new[j], before: nil, after: new[j].sha256))
+                let entry = await after.entry(for: new[j].key)
+                diff.added.append(item(entry, new[j], before: nil, after: new[j].sha256))
                 j += 1
             } else {
                 if old[i].sha256 == new[j].sha256 {
                     diff.unchanged += 1
                 } else {
-                    diff.rerendered.append(
-                        item(
-                            new[j],
-                            before: old[i].sha256,
-                            after: new[j].sha256,
-                            renderingChanged: old[i].rendering.fingerprint != new[j].rendering.fingerprint
-                        )
-                    )
+                    let (was, now) = (await before.entry(for: old[i].key), await after.entry(for: new[j].key))
+                    var changed = item(now, new[j], before: old[i].sha256, after: new[j].sha256)
+                    changed.renderingChanged = was?.rendering.fingerprint != now?.rendering.fingerprint
+                    diff.rerendered.append(changed)
                 }
                 i += 1
                 j += 1

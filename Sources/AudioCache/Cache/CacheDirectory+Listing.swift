@@ -90,7 +90,7 @@ struct EntryListing: Sendable {
     /// Catches up with `table`: reads the texts of keys not seen yet and sorts the slots again
     /// when slots were added or removed.
     mutating func update(from table: CacheTable) {
-        guard revision != table.slotRevision || order.count != table.count else { return }
+        guard revision != table.slotRevision else { return }
         readTexts(missingFrom: table)
         // Keys removed long ago go once they are half of what is kept.
         if texts.count > 2 * table.count + 1_024 {

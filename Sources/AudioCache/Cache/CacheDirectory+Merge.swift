@@ -94,12 +94,15 @@ extension CacheDirectory {
         winners.reserveCapacity(total)
         // The last conflict of each key: a key three inputs disagree on is reported once.
         var conflicts: [CacheKey: MergeReport.Conflict] = [:]
+        // Every input's files, input after input and slot after slot (input `i`'s from `firstCheck[i]`).
         var checks: [FileCheck] = []
         checks.reserveCapacity(total)
+        var firstCheck: [Int] = []
+        report.entriesRead = total
         for (index, source) in sources.enumerated() {
+            firstCheck.append(checks.count)
             for slot in source.table.records.indices {
                 let record = source.table.records[slot]
-                report.entriesRead += 1
                 checks.append(
                     FileCheck(key: record.key, path: source.table.path(slot), size: record.size, input: index)
                 )
@@ -131,17 +134,17 @@ extension CacheDirectory {
         }
         report.conflicts = conflicts.values.sorted { $0.key < $1.key }
         try await Self.check(checks, of: sources)
-        checks = []
 
         let keys = winners.keys.sorted()
         var moves: [FileMove] = []
         for key in keys {
             guard let winner = winners[key], winner.input >= 0 else { continue }
-            let path = sources[winner.input].table.path(winner.slot)
+            let path = checks[firstCheck[winner.input] + winner.slot].path
             moves.append(
                 FileMove(source: sources[winner.input].layout.absolute(path), path: path, size: winner.record.size)
             )
         }
+        checks = []
         let placed = try await Self.place(moves, into: layout)
         moves = []
         report.linkedFiles = placed.linked
@@ -311,25 +314,7 @@ extension CacheDirectory {
     }
 
     private static func place(_ move: FileMove, into layout: CacheLayout) throws(AudioCacheError) -> Placement {
-        let destination = layout.absolute(move.path)
-        if let slash = destination.lastIndex(of: "/") {
-            try FileSystem.makeFolder(String(destination[..<slash]), flushing: false)
-        }
-        if link(move.source, destination) == 0 { return .linked }
-        if errno == EEXIST {
-            let existing = FileSystem.inspect(destination)
-            if existing.kind == .file && existing.size == move.size { return .present }
-            try FileSystem.removeFile(destination)
-            if link(move.source, destination) == 0 { return .linked }
-        }
-        guard [EXDEV, EPERM, EMLINK].contains(errno) else {
-            throw AudioCacheError.system("cannot link \(move.source) to", at: destination)
-        }
-        guard let bytes = FileManager.default.contents(atPath: move.source) else {
-            throw AudioCacheError.system("cannot read", at: move.source)
-        }
-        try FileSystem.writeAtomically(destination, through: layout.temporaryFolder, bytes: Array(bytes))
-        return .copied
+        try FileSystem.linkOrCopy(move.source, to: layout.absolute(move.path), size: move.size, replacing: false)
     }
 
     /// `transform` of every element, on every processor, in order. Synchronous file work that
@@ -394,9 +379,7 @@ private struct FileMove: Sendable {
     var size: Int
 }
 
-private enum Placement: Sendable {
-    case linked, copied, present
-}
+private typealias Placement = FileSystem.Placement
 
 /// What placing a merge's files did.
 private struct Placed {

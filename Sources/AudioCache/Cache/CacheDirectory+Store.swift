@@ -111,24 +111,37 @@ extension CacheDirectory {
         )
         let replaced = previous.flatMap { $0.path == path ? nil : $0.path }
         do {
-            try appendToJournal([.put(entry, replaces: replaced)], flush: true)
+            try put(entry, replacing: replaced)
         } catch {
             // No entry names the new file (a full disk, say): it goes, so the folder verifies clean.
             if wroteFile { try? FileSystem.removeFile(absolute) }
             throw error
         }
-        table.put(entry)
-        putsSinceSnapshot += 1
-        dirtyAccesses.remove(key)
-        if let replaced { garbage.append(replaced) }
         if configuration.maxSizeBytes > 0 && totalSize > configuration.maxSizeBytes && !entry.isPinned {
             // The reference Python implementation's behaviour: a cache that outgrows its maximum
             // drops what is used least, here down to nine tenths of the maximum so that the next
             // stores do not each rewrite the index. Pinned entries stay, so a pre-warmed cache never shrinks itself.
             try evict(toFit: configuration.maxSizeBytes / 10 * 9)
-        } else if putsSinceSnapshot > max(10_000, table.count / 2) {
-            try writeSnapshotAndStartJournal()
+        } else {
+            try foldJournalIfLong()
         }
         return entry
+    }
+
+    /// Journals `entry` (flushed) and puts it in the table, the file at `replaced` (another take's)
+    /// to be deleted after the next snapshot: what every change to one entry does.
+    /// - Throws: ``AudioCacheError`` when the journal cannot be written; then nothing changed.
+    func put(_ entry: CacheEntry, replacing replaced: String?) throws(AudioCacheError) {
+        try appendToJournal([.put(entry, replaces: replaced)], flush: true)
+        table.put(entry)
+        putsSinceSnapshot += 1
+        dirtyAccesses.remove(entry.key)
+        if let replaced { garbage.append(replaced) }
+    }
+
+    /// Writes a fresh `index.json` once the entries put since the last one pass half of the index
+    /// (10,000 at least), so that the journal does not grow without end.
+    func foldJournalIfLong() throws(AudioCacheError) {
+        if putsSinceSnapshot > max(10_000, table.count / 2) { try writeSnapshotAndStartJournal() }
     }
 }

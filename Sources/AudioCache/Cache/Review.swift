@@ -78,10 +78,8 @@ extension CacheDirectory {
         case .flagged:
             entry.review = Review(verdict: .flagged, note: note, reviewedAt: CacheTimestamp.truncated(now()))
         }
-        try appendToJournal([.put(entry, replaces: nil)], flush: true)
-        table.put(entry)
-        putsSinceSnapshot += 1
-        dirtyAccesses.remove(key)
+        try put(entry, replacing: nil)
+        try foldJournalIfLong()
         return entry
     }
 }

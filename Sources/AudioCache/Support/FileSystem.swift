@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ import Darwin
 ///
 /// Foundation's `FileManager` and `Data.write(options: .atomic)` neither flush to disk nor flush
 /// the folder after a rename, so a crash could leave a renamed-but-empty file; these calls do both.
-enum FileSystem {
+package enum FileSystem {
     /// Creates `path` and its missing parents, flushing the folder that holds each new one (unless
     /// `flushing` is `false`: a bulk operation that flushes everything once at the end).
     /// - Throws: ``AudioCacheError`` (I/O) when a folder cannot be made or a file is in the way.
@@ -213,6 +214,48 @@ enum FileSystem {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
         return SHA256Hash(digest: hasher.finalize())
+    }
+
+    /// How ``linkOrCopy(_:to:size:replacing:)`` put a file in place.
+    package enum Placement: Sendable {
+        case linked, copied, present
+    }
+
+    /// Puts the file at `source` at `destination` too: a hard link, or a copy (written atomically
+    /// through `destination`'s folder) when the two are on different file systems or links are not
+    /// allowed. Folders are made without flushing each (callers that need it flush once).
+    /// - Parameters:
+    ///   - source: The file.
+    ///   - destination: Where it goes too.
+    ///   - size: The file's size.
+    ///   - replacing: Whether a file already at `destination` is replaced; when `false`, a file of
+    ///     `size` bytes there is kept (``Placement/present``: files named after their content).
+    /// - Returns: Whether the file was linked, copied, or already there.
+    /// - Throws: ``AudioCacheError`` (I/O).
+    package static func linkOrCopy(
+        _ source: String,
+        to destination: String,
+        size: Int,
+        replacing: Bool
+    ) throws(AudioCacheError) -> Placement {
+        let slash = destination.lastIndex(of: "/")
+        let folder = slash.map { String(destination[..<$0]) } ?? "."
+        if slash != nil { try makeFolder(folder, flushing: false) }
+        if link(source, destination) == 0 { return .linked }
+        if errno == EEXIST {
+            let existing = inspect(destination)
+            if !replacing && existing.kind == .file && existing.size == size { return .present }
+            try removeFile(destination)
+            if link(source, destination) == 0 { return .linked }
+        }
+        guard [EXDEV, EPERM, EMLINK].contains(errno) else {
+            throw AudioCacheError.system("cannot link \(source) to", at: destination)
+        }
+        guard let bytes = FileManager.default.contents(atPath: source) else {
+            throw AudioCacheError.system("cannot read", at: source)
+        }
+        try writeAtomically(destination, through: folder, bytes: Array(bytes))
+        return .copied
     }
 
     /// Up to `count` bytes from the start of a file; `nil` when it cannot be read.
