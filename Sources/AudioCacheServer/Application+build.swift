@@ -126,7 +126,8 @@ public func buildApplication(
                 folder: configuration.watchedFolder ?? cache.configuration.directory,
                 interval: configuration.reloadInterval,
                 metrics: metrics,
-                logger: logger
+                logger: logger,
+                preparesListing: configuration.adminToken != nil
             )
         )
     }

@@ -19,6 +19,8 @@ struct IndexWatcher: Service {
     let interval: Duration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Whether a reloaded cache reads what the review page's listings need before it is swapped in.
+    var preparesListing = false
 
     func run() async throws {
         let hangUps = await UnixSignalsSequence(trapping: .sighup)
@@ -56,6 +58,7 @@ struct IndexWatcher: Service {
         configuration.directory = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         do {
             let fresh = try CacheDirectory(configuration: configuration, access: .readOnly)
+            if preparesListing { await fresh.prepareListing() }
             let old = source.replace(with: fresh)
             try? await old.close()
             metrics.reloads.increment()

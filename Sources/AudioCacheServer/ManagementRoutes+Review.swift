@@ -80,6 +80,14 @@ extension ManagementRoutes {
         guard let current = await cache.entry(for: key) else {
             throw APIError(.notFound, reason: "not_found", "no entry has key \(key)")
         }
+        // The entry's text is all a recording is stored under; an index written by another tool
+        // could name a key that is not its text's. Refused before anything is written.
+        guard
+            cache.keyScheme.key(text: current.rendering.text, voiceID: current.voiceID, language: current.language)
+                == key
+        else {
+            throw APIError(.conflict, reason: "key_mismatch", "the entry's text does not give key \(key)")
+        }
         let body = try await RequestBody.collect(request, limit: maxUploadBytes)
         let recording = CacheDirectory.Recording(
             text: current.rendering.text,
@@ -94,11 +102,6 @@ extension ManagementRoutes {
             } catch let error as AudioCacheError where error.kind == .badData {
                 throw APIError(.unsupportedMediaType, reason: "not_audio", "the upload \(error.message)")
             }
-        }
-        guard entry.key == key else {
-            // The entry's text is all a recording is stored under; an index written by another
-            // tool could name a key that is not its text's.
-            throw APIError(.conflict, reason: "key_mismatch", "the entry's text gives key \(entry.key), not \(key)")
         }
         return JSONResponse.response(bytes: try EntryDocument(entry, duration: cache.duration(of: entry)).jsonData())
     }

@@ -30,9 +30,28 @@ public struct EntryPage: Sendable {
 
 extension CacheDirectory {
     /// Reads what listings need (every entry's text) ahead of the first listing, so that it is as
-    /// quick as the next ones: what `audiocache serve` does once the index is loaded.
-    public func prepareListing() {
-        listing.update(from: table)
+    /// quick as the next ones: what `audiocache serve` does once the index is loaded. The reading
+    /// runs off the cache's actor, so lookups are answered meanwhile; what changed in between is
+    /// caught up with by the next listing.
+    public func prepareListing() async {
+        if listingPreparation == nil {
+            let (table, listing) = (self.table, self.listing)
+            listingPreparation = Task.detached {
+                var prepared = listing
+                prepared.update(from: table)
+                return prepared
+            }
+        }
+        await takePreparedListing()
+    }
+
+    /// Waits for the listing being prepared, if one is, and keeps it.
+    private func takePreparedListing() async {
+        guard let preparation = listingPreparation else { return }
+        let prepared = await preparation.value
+        guard listingPreparation == preparation else { return }
+        listing = prepared
+        listingPreparation = nil
     }
 
     /// A page of the entries matching `query`, ordered by voice, language, text and key: what the
@@ -46,7 +65,8 @@ extension CacheDirectory {
     ///   - offset: How many matching entries to skip.
     ///   - limit: The most entries to return.
     /// - Returns: The page, and how many entries match.
-    public func entries(matching query: EntryQuery, offset: Int = 0, limit: Int = 100) -> EntryPage {
+    public func entries(matching query: EntryQuery, offset: Int = 0, limit: Int = 100) async -> EntryPage {
+        await takePreparedListing()
         listing.update(from: table)
         let strings = table.strings
         // A voice or language the cache has never seen matches nothing.

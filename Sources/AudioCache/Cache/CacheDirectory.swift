@@ -75,6 +75,9 @@ public actor CacheDirectory {
     private var isClosed = false
     /// What listings and searches keep between calls (``entries(matching:offset:limit:)``).
     var listing = EntryListing()
+    /// The listing being prepared off the actor (``prepareListing()``), which listings wait for
+    /// rather than read every text a second time.
+    var listingPreparation: Task<EntryListing, Never>?
 
     /// What opening a cache found.
     public struct OpenReport: Sendable, Hashable {

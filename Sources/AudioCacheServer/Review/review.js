@@ -121,7 +121,7 @@ function render() {
   // after the last keystroke of a search.
   performance.mark("entries-rendered");
   if (state.typedAt) {
-    performance.measure("search", { start: state.typedAt });
+    performance.measure("search", { start: state.typedAt, detail: $("q").value.trim() });
     state.typedAt = 0;
   }
   const list = $("entries");
@@ -168,7 +168,8 @@ function renderEntry(entry, index) {
     event.preventDefault();
     setVerdict(index, "flagged", event.target.note.value);
   });
-  item.addEventListener("focus", () => { state.current = index; markCurrent(false); });
+  // focusin: also when a button inside the entry gets focus (Tab), so shortcuts act on that entry.
+  item.addEventListener("focusin", () => { state.current = index; markCurrent(false); });
   return item;
 }
 
@@ -223,46 +224,54 @@ function closeNote(index) {
   markCurrent(true);
 }
 
-async function setVerdict(index, verdict, note) {
+// Sends a change of one entry and shows the entry the server answers with, in its row of the
+// list shown now (another page or search may have replaced the list meanwhile).
+async function change(index, path, options, failure) {
   const entry = state.entries[index];
-  const body = { verdict };
-  if (note && note.trim()) body.note = note.trim();
+  let changed;
   try {
-    state.entries[index] = await api(`/api/audio-cache/entries/${entry.key}/review`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    changed = await api(`/api/audio-cache/entries/${entry.key}/${path}`, options);
   } catch (error) {
     if (error instanceof Refused) return showSignIn(`Signed out: ${error.message}.`);
-    $("status").textContent = `Could not save the verdict: ${error.message}`;
-    return;
+    $("status").textContent = `${failure}: ${error.message}`;
+    return null;
   }
-  const replaced = renderEntry(state.entries[index], index);
-  itemAt(index).replaceWith(replaced);
-  $("status").textContent = `${verdict === "unreviewed" ? "Cleared" : verdict[0].toUpperCase() + verdict.slice(1)}: ${entry.text}`;
-  markCurrent(true);
+  const row = state.entries.findIndex((shown) => shown.key === entry.key);
+  if (row >= 0) {
+    state.entries[row] = changed;
+    itemAt(row).replaceWith(renderEntry(changed, row));
+    markCurrent(true);
+  }
+  return changed;
+}
+
+async function setVerdict(index, verdict, note) {
+  const body = { verdict };
+  if (note && note.trim()) body.note = note.trim();
+  const changed = await change(index, "review", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  }, "Could not save the verdict");
+  if (!changed) return;
+  const done = verdict === "unreviewed" ? "Cleared" : verdict[0].toUpperCase() + verdict.slice(1);
+  $("status").textContent = `${done}: ${changed.text}`;
 }
 
 async function upload(index, input) {
   const file = input.files[0];
   if (!file) return;
-  const entry = state.entries[index];
-  try {
-    state.entries[index] = await api(`/api/audio-cache/entries/${entry.key}/recording`, {
-      method: "PUT",
-      headers: { "Content-Type": file.type || "application/octet-stream" },
-      body: file,
-    });
-  } catch (error) {
-    if (error instanceof Refused) return showSignIn(`Signed out: ${error.message}.`);
-    $("status").textContent = `Could not replace the audio: ${error.message}`;
-    return;
-  }
-  if ($("player").dataset.key === entry.key) delete $("player").dataset.key;
-  itemAt(index).replaceWith(renderEntry(state.entries[index], index));
-  $("status").textContent = `Replaced with ${file.name}: ${entry.text}`;
-  markCurrent(true);
+  const key = state.entries[index].key;
+  const changed = await change(index, "recording", {
+    method: "PUT",
+    headers: { "Content-Type": file.type || "application/octet-stream" },
+    body: file,
+  }, "Could not replace the audio");
+  // The same file can be chosen again (after a failure, say).
+  input.value = "";
+  if (!changed) return;
+  if ($("player").dataset.key === key) delete $("player").dataset.key;
+  $("status").textContent = `Replaced with ${file.name}: ${changed.text}`;
 }
 
 function page(step) {
