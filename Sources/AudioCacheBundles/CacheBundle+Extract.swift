@@ -39,11 +39,9 @@ extension CacheBundle {
         into folder: String,
         only: Set<String>?
     ) throws(AudioCacheError) -> Extracted {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let head = FileSystem.head(of: path, count: 4) else {
             throw AudioCacheError(.missingInput, at: SourceLocation(file: path), "cannot open the bundle")
         }
-        let head = (try? handle.read(upToCount: 4)).map { [UInt8]($0) } ?? []
-        try? handle.close()
         guard let format = BundleFormat(magic: head) else {
             throw AudioCacheError(.badData, at: SourceLocation(file: path), "is not a bundle (neither gzip nor zip)")
         }
@@ -62,16 +60,18 @@ extension CacheBundle {
             case .zip: extracted = try extractZip(path, into: temporary, only: only)
             }
             extracted.checksumChecked = checksumChecked
-            guard FileManager.default.fileExists(atPath: temporary + "/index.json") else {
+            guard CacheDirectory.hasIndex(in: temporary) else {
                 throw AudioCacheError(
                     .badData,
                     at: SourceLocation(file: path),
                     "holds no index.json: it is not a cache bundle"
                 )
             }
-            // It must open as a cache: the index parses and names only files that are there.
-            let cache = try CacheDirectory(configuration: CacheConfiguration(directory: temporary), access: .readOnly)
-            _ = cache
+            // A whole bundle must open as a cache (its index parses); the index alone is opened by
+            // the caller anyway.
+            if only == nil {
+                _ = try CacheDirectory(configuration: CacheConfiguration(directory: temporary), access: .readOnly)
+            }
             if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
             try FileManager.default.moveItem(atPath: temporary, toPath: folder)
         } catch {
@@ -99,28 +99,27 @@ extension CacheBundle {
         let marker = folder + "/.bundle.sha256"
         let digest = try checksum(of: path)
         if let kept = try? String(contentsOfFile: marker, encoding: .utf8), kept == digest + "\n",
-            FileManager.default.fileExists(atPath: folder + "/index.json")
+            CacheDirectory.hasIndex(in: folder)
         {
             return false
         }
         _ = try extract(path, into: folder)
-        do {
-            try Data((digest + "\n").utf8).write(to: URL(fileURLWithPath: marker), options: .atomic)
-        } catch {
-            throw AudioCacheError(.io, at: SourceLocation(file: marker), "cannot write: \(error)")
-        }
+        try FileSystem.writeAtomically(marker, through: folder, bytes: Array((digest + "\n").utf8))
         return true
     }
 
     /// The SHA-256 of a bundle: what `PATH.sha256` says when that file exists (``extract(_:into:)``
     /// checks it), else computed.
     static func checksum(of path: String) throws(AudioCacheError) -> String {
-        if let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8),
-            let digest = text.split(separator: " ").first, digest.count == 64
-        {
-            return digest.lowercased()
-        }
+        if let digest = expectedChecksum(of: path), SHA256Hash(hex: digest) != nil { return digest }
         return try computedChecksum(of: path)
+    }
+
+    /// The first field of `PATH.sha256` (as `sha256sum` writes it), lowercased; `nil` when there
+    /// is no such file.
+    private static func expectedChecksum(of path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.map(String.init)?.lowercased() ?? ""
     }
 
     private static func computedChecksum(of path: String) throws(AudioCacheError) -> String {
@@ -136,8 +135,7 @@ extension CacheBundle {
     /// Compares the bundle with `PATH.sha256` when that file exists.
     /// - Returns: Whether a checksum was checked.
     private static func checkChecksum(of path: String) throws(AudioCacheError) -> Bool {
-        guard let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) else { return false }
-        let expected = text.split(separator: " ").first.map(String.init)?.lowercased() ?? ""
+        guard let expected = expectedChecksum(of: path) else { return false }
         let actual = try computedChecksum(of: path)
         guard actual == expected else {
             throw AudioCacheError(

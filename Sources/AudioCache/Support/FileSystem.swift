@@ -80,8 +80,11 @@ package enum FileSystem {
     }
 
     /// ``writeAtomically(_:through:_:)`` for bytes already in memory.
-    static func writeAtomically(_ path: String, through temporaryFolder: String, bytes: [UInt8]) throws(AudioCacheError)
-    {
+    package static func writeAtomically(
+        _ path: String,
+        through temporaryFolder: String,
+        bytes: [UInt8]
+    ) throws(AudioCacheError) {
         try writeAtomically(path, through: temporaryFolder) { write throws(AudioCacheError) in
             try pass(bytes, to: write)
         }
@@ -259,7 +262,7 @@ package enum FileSystem {
     }
 
     /// Up to `count` bytes from the start of a file; `nil` when it cannot be read.
-    static func head(of path: String, count: Int) -> [UInt8]? {
+    package static func head(of path: String, count: Int) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
