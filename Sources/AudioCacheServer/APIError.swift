@@ -1,3 +1,4 @@
+import AudioCache
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -39,6 +40,11 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     /// A key that is not 32 lowercase hexadecimal digits.
     static func badKey(_ text: String) -> APIError {
         APIError(.badRequest, reason: "bad_key", "\"\(text.prefix(80))\" is not a cache key (32 of 0-9 a-f)")
+    }
+
+    /// A management route named a key the cache holds no entry for.
+    static func noEntry(_ key: CacheKey) -> APIError {
+        APIError(.notFound, reason: "not_found", "no entry has key \(key)")
     }
 
     /// A request body that is not what the route takes.

@@ -61,7 +61,7 @@ extension ManagementRoutes {
             do {
                 return try await cache.review(key, verdict: body.verdict, note: body.note)
             } catch let error as AudioCacheError where error.kind == .missingInput {
-                throw APIError(.notFound, reason: "not_found", "no entry has key \(key)")
+                throw APIError.noEntry(key)
             }
         }
         return JSONResponse.response(bytes: try EntryDocument(entry, duration: cache.duration(of: entry)).jsonData())
@@ -78,7 +78,7 @@ extension ManagementRoutes {
         }
         let cache = source.current
         guard let current = await cache.entry(for: key) else {
-            throw APIError(.notFound, reason: "not_found", "no entry has key \(key)")
+            throw APIError.noEntry(key)
         }
         // The entry's text is all a recording is stored under; an index written by another tool
         // could name a key that is not its text's. Refused before anything is written.

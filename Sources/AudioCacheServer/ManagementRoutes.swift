@@ -65,7 +65,7 @@ struct ManagementRoutes: Sendable {
     func delete(_ context: BasicRequestContext) async throws -> Response {
         let key = try CacheKey(pathParameter: context.parameters.get("key"))
         let removed = try await writing { try await source.current.invalidate(.key(key)) }
-        guard !removed.isEmpty else { throw APIError(.notFound, reason: "not_found", "no entry has key \(key)") }
+        guard !removed.isEmpty else { throw APIError.noEntry(key) }
         return Response(status: .noContent)
     }
 
